@@ -1,0 +1,123 @@
+"""Settings: defaults → optional TOML file → MATCHMAKER_* environment → overrides.
+
+Every setting has a default and a one-line description below; `load_settings` validates
+the merged result and raises `ConfigError` naming the setting and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The repository root: config/ (taxonomies, reference data) lives beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+ENV_PREFIX = "MATCHMAKER_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    kind: type
+    help: str
+
+
+# name (without the MATCHMAKER_ prefix) → default, type, description.
+# `None` defaults are derived from HOME in `load_settings`.
+SETTINGS: dict[str, Setting] = {
+    "HOME": Setting("./instance", str, "Folder that holds all state: database, search index, models, uploads."),
+    "CONFIG_FILE": Setting(None, str, "Optional TOML file with settings (keys as below, without the prefix)."),
+    "DATABASE_URL": Setting(None, str, "SQLAlchemy database URL; default a SQLite file in HOME. "
+                            "Use postgresql+psycopg://user@host/db for PostgreSQL."),
+    "SECRET_KEY": Setting(None, str, "Signs session cookies; default a random key kept in HOME/secret_key."),
+    "PRODUCTION": Setting(False, bool, "Production mode: `matchmaker serve` runs gunicorn, cookies are Secure."),
+    "WORKERS": Setting(2, int, "gunicorn worker processes in production mode."),
+    "EMBEDDING_MODEL": Setting(None, str, "sentence-transformers model: a local folder or a model name; "
+                               "default the multilingual-e5-small folder prepared in HOME/models."),
+    "LOG_LEVEL": Setting("INFO", str, "Python logging level."),
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing, malformed or inconsistent."""
+
+
+def _coerce(name: str, raw: Any, kind: type) -> Any:
+    if raw is None or isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
+        return raw
+    if kind is bool:
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+    elif kind is int:
+        try:
+            return int(str(raw).strip())
+        except ValueError:
+            pass
+    elif kind is str:
+        return str(raw)
+    raise ConfigError(f"{ENV_PREFIX}{name}: expected {kind.__name__}, got {raw!r}")
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Merge the layers and return validated settings keyed by name without the prefix."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    unknown = [k for k in overrides if k not in SETTINGS]
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+
+    values = {name: s.default for name, s in SETTINGS.items()}
+    env = {name: environ[ENV_PREFIX + name] for name in SETTINGS if ENV_PREFIX + name in environ}
+    config_file = overrides.get("CONFIG_FILE", env.get("CONFIG_FILE"))
+    if config_file:
+        values.update(_read_config_file(Path(config_file)))
+    values.update(env)
+    values.update(overrides)
+    settings = {name: _coerce(name, values[name], SETTINGS[name].kind) for name in SETTINGS}
+
+    home = Path(settings["HOME"]).expanduser().resolve()
+    settings["HOME"] = str(home)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{home / 'matchmaker.db'}"
+    if not settings["EMBEDDING_MODEL"]:
+        settings["EMBEDDING_MODEL"] = str(home / "models" / "multilingual-e5-small")
+    if settings["WORKERS"] < 1:
+        raise ConfigError(f"{ENV_PREFIX}WORKERS: must be at least 1")
+    if settings["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL: unknown level {settings['LOG_LEVEL']!r}")
+    return settings
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG_FILE: no such file {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG_FILE: {path} is not valid TOML: {exc}") from None
+    unknown = [k for k in data if k not in SETTINGS]
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
+    return data
+
+
+def ensure_secret_key(home: Path) -> str:
+    """Return the instance's persistent secret key, creating it on first use."""
+    path = home / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

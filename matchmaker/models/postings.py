@@ -1,0 +1,68 @@
+"""Postings: one need or offer of an organization."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.extensions import db
+from matchmaker.models.base import Timestamped, UTCDateTime, local_today, sync_sector_links
+from matchmaker.models.organizations import Organization
+
+
+class Posting(Timestamped, db.Model):
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(10), index=True)   # need | offer
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    region_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    quantity: Mapped[int | None] = mapped_column(Integer)             # headcount or places
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), index=True, default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organization: Mapped[Organization] = relationship(back_populates="postings", lazy="joined")
+    sector_links: Mapped[list[PostingSector]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PostingSector.position")
+
+    @property
+    def sectors(self) -> list[str]:
+        return [link.sector_code for link in self.sector_links]
+
+    @sectors.setter
+    def sectors(self, codes: list[str]) -> None:
+        sync_sector_links(self.sector_links, codes, lambda code: PostingSector(sector_code=code))
+
+    @property
+    def expired(self) -> bool:
+        """Published but past `valid_until`: out of search until renewed."""
+        return self.status == "published" and self.valid_until is not None and self.valid_until < local_today()
+
+    @property
+    def public(self) -> bool:
+        """Shown to everyone: published, not expired, and its organization verified and open."""
+        org = self.organization
+        return self.status == "published" and not self.expired and org.verified and not org.closed
+
+    def __repr__(self) -> str:
+        return f"<Posting {self.id} {self.direction}/{self.category} {self.title}>"
+
+
+class PostingSector(db.Model):
+    __tablename__ = "posting_sectors"
+
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True)
+    sector_code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

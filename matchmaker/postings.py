@@ -1,0 +1,207 @@
+"""Postings: create, update, publish, close, find and list.
+
+A posting is public when it is published, not past `valid_until`, and its organization is
+verified and open. `valid_until` is at most a year ahead and defaults to a year after
+publishing; renewing is publishing again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, or_, select
+
+from matchmaker.errors import InvalidInput, Message, NotFound
+from matchmaker.extensions import db
+from matchmaker.models import Organization, Posting, PostingSector, local_today, utcnow
+from matchmaker.organizations import assign_fields, check_ref_free, find_organization, require_manager
+from matchmaker.taxonomy import get_taxonomy
+
+EDITABLE_FIELDS = ("ref", "direction", "category", "title", "description", "region_code", "quantity",
+                   "starts_on", "ends_on", "valid_until")
+ENDS_BEFORE_START = Message("结束日期不能早于开始日期。", "Must not be before starts_on.")
+VALID_TOO_LONG = Message("最长有效期为一年，须不晚于 {last}。", "At most a year ahead: {last} or earlier.")
+VALID_IN_PAST = Message("不能早于今天（{today}）。", "Must not be before today ({today}).")
+
+
+def one_year_after(day: date) -> date:
+    """The same calendar day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+NO_ORGANIZATION = Message("请用 organization_id 或 organization_ref 指明机构。",
+                          "Name the organization by organization_id or organization_ref.")
+UNKNOWN_ORGANIZATION = Message("机构不存在：{key}", "No such organization: {key}")
+
+
+def organization_for_posting(actor: Any, organization_id: int | None, organization_ref: str | None) -> Organization:
+    """The organization a new posting names, defaulting to the actor's own."""
+    if organization_id is None and organization_ref is None:
+        if actor.organization_id is None:
+            raise InvalidInput({"organization_id": [NO_ORGANIZATION]})
+        organization_id = actor.organization_id
+    try:
+        return find_organization(id=organization_id, ref=organization_ref)
+    except NotFound:
+        field = "organization_id" if organization_id is not None else "organization_ref"
+        raise InvalidInput({field: [UNKNOWN_ORGANIZATION.format(key=organization_id or organization_ref)]}) from None
+
+
+def create_posting(org: Organization, data: dict[str, Any], actor: Any) -> Posting:
+    """Add a need or offer of `org`; published unless `status` says draft."""
+    require_manager(org, actor)
+    check_ref_free(Posting, data.get("ref"), None)
+    posting = Posting(organization=org, status="draft", is_demo=org.is_demo,
+                      created_by_id=getattr(actor, "id", None))
+    assign_fields(posting, data, EDITABLE_FIELDS)
+    if posting.region_code is None:
+        posting.region_code = org.region_code
+    check_invariants(posting, local_today())
+    db.session.add(posting)
+    if data.get("status", "published") == "published":
+        _publish(posting, data.get("valid_until"))
+    db.session.flush()
+    return posting
+
+
+def update_posting(posting: Posting, data: dict[str, Any], actor: Any) -> Posting:
+    """Change the given fields; the status changes only through publish and close."""
+    require_manager(posting.organization, actor)
+    if "ref" in data:
+        check_ref_free(Posting, data["ref"], posting.id)
+    assign_fields(posting, data, EDITABLE_FIELDS)
+    check_invariants(posting, local_today())
+    db.session.flush()
+    return posting
+
+
+def publish_posting(posting: Posting, actor: Any, valid_until: date | None = None) -> Posting:
+    """Publish a draft, reopen a closed posting or renew an expired one."""
+    require_manager(posting.organization, actor)
+    if valid_until is not None:
+        today = local_today()
+        if valid_until < today:
+            raise InvalidInput({"valid_until": [VALID_IN_PAST.format(today=today.isoformat())]})
+    _publish(posting, valid_until)
+    check_invariants(posting, local_today())
+    db.session.flush()
+    return posting
+
+
+def set_posting_status(posting: Posting, status: str, actor: Any) -> Posting:
+    """Bring a posting to `status` (draft, published or closed); a published one stays as it is."""
+    if status == "published":
+        return posting if posting.status == "published" else publish_posting(posting, actor)
+    if status == "closed":
+        return close_posting(posting, actor)
+    require_manager(posting.organization, actor)
+    posting.status = "draft"
+    posting.closed_at = None
+    db.session.flush()
+    return posting
+
+
+def close_posting(posting: Posting, actor: Any) -> Posting:
+    """Close a posting: it leaves public view and search; nothing is deleted."""
+    require_manager(posting.organization, actor)
+    if posting.status != "closed":
+        posting.status = "closed"
+        posting.closed_at = utcnow()
+    db.session.flush()
+    return posting
+
+
+def _publish(posting: Posting, valid_until: date | None) -> None:
+    today = local_today()
+    posting.status = "published"
+    posting.published_at = utcnow()
+    posting.closed_at = None
+    if valid_until is not None:
+        posting.valid_until = valid_until
+    elif posting.valid_until is None or posting.valid_until < today:
+        posting.valid_until = one_year_after(today)
+
+
+def check_invariants(posting: Posting, today: date) -> None:
+    """Raise InvalidInput for rules that span fields or depend on the date."""
+    problems: dict[str, list[Message]] = {}
+    if posting.starts_on and posting.ends_on and posting.ends_on < posting.starts_on:
+        problems["ends_on"] = [ENDS_BEFORE_START]
+    last = one_year_after(today)
+    if posting.valid_until is not None and posting.valid_until > last:
+        problems["valid_until"] = [VALID_TOO_LONG.format(last=last.isoformat())]
+    if problems:
+        raise InvalidInput(problems)
+
+
+def find_posting(*, id: int | None = None, ref: str | None = None) -> Posting:
+    """The posting with this id or ref, or NotFound."""
+    if id is not None:
+        posting = db.session.get(Posting, id)
+    else:
+        posting = db.session.scalar(select(Posting).where(Posting.ref == ref))
+    if posting is None:
+        raise NotFound(Message("需求或供给不存在：{key}", "No such posting: {key}").format(
+            key=id if id is not None else ref))
+    return posting
+
+
+def get_visible_posting(viewer: Any, id: int) -> Posting:
+    """The posting if the viewer may see it (public, their own, or any for coordinators)."""
+    posting = find_posting(id=id)
+    if not posting.public and not (viewer is not None and viewer.can_manage(posting.organization)):
+        raise NotFound(Message("需求或供给不存在：{key}", "No such posting: {key}").format(key=id))
+    return posting
+
+
+def public_condition(today: date):
+    """SQL condition for postings everyone may see (the same rule as `Posting.public`)."""
+    return and_(Posting.status == "published",
+                or_(Posting.valid_until.is_(None), Posting.valid_until >= today),
+                Organization.verified_at.is_not(None), Organization.closed_at.is_(None))
+
+
+def visible_postings(viewer: Any) -> Select:
+    """Postings a viewer may see: public ones, plus their organization's, or all for coordinators."""
+    stmt = select(Posting).join(Posting.organization)
+    if viewer is not None and viewer.is_coordinator:
+        return stmt
+    public = public_condition(local_today())
+    if viewer is not None and viewer.organization_id is not None:
+        return stmt.where(or_(public, Posting.organization_id == viewer.organization_id))
+    return stmt.where(public)
+
+
+def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:
+    """One page of visible postings matching the filters, newest first."""
+    stmt = visible_postings(viewer)
+    today = local_today()
+    if filters.get("direction"):
+        stmt = stmt.where(Posting.direction == filters["direction"])
+    if filters.get("category"):
+        stmt = stmt.where(Posting.category.in_(filters["category"]))
+    if filters.get("sector"):
+        stmt = stmt.where(Posting.sector_links.any(PostingSector.sector_code.in_(filters["sector"])))
+    if filters.get("region"):
+        stmt = stmt.where(Posting.region_code.in_(get_taxonomy().region_and_descendants(filters["region"])))
+    if filters.get("kind"):
+        stmt = stmt.where(Organization.kind == filters["kind"])
+    status = filters.get("status")
+    if status == "published":
+        stmt = stmt.where(Posting.status == "published",
+                          or_(Posting.valid_until.is_(None), Posting.valid_until >= today))
+    elif status == "expired":
+        stmt = stmt.where(Posting.status == "published", Posting.valid_until < today)
+    elif status:
+        stmt = stmt.where(Posting.status == status)
+    if filters.get("organization_id") is not None:
+        stmt = stmt.where(Posting.organization_id == filters["organization_id"])
+    if filters.get("organization_ref"):
+        stmt = stmt.where(Organization.ref == filters["organization_ref"])
+    stmt = stmt.order_by(Posting.id.desc())
+    return db.paginate(stmt, page=filters["page"], per_page=filters["page_size"], error_out=False)

@@ -1,0 +1,1 @@
+"""marshmallow schemas: API input and output, import rows."""

@@ -1,0 +1,127 @@
+"""Fields that validate against the taxonomy and report problems in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+from matchmaker.errors import Message
+from matchmaker.taxonomy import UnknownTerm, get_taxonomy
+
+EMPTY = Message("不能为空。", "Must not be empty.")
+TOO_LONG = Message("不能超过 {max} 个字符（现为 {length} 个）。", "Must be at most {max} characters (got {length}).")
+TOO_SHORT = Message("至少需要 {min} 个字符。", "Must be at least {min} characters.")
+NOT_ONE_OF = Message("须为以下之一：{choices}。", "Must be one of: {choices}.")
+OUT_OF_RANGE = Message("须在 {min} 到 {max} 之间。", "Must be between {min} and {max}.")
+UNKNOWN_SECTOR = Message("未知的产业「{value}」，请使用产业代码或中文名称。",
+                         "Unknown sector {value!r}: use a sector code or its Chinese name.")
+UNKNOWN_REGION = Message("未知的地区「{value}」，请使用贵州省的行政区划代码或中文名称。",
+                         "Unknown region {value!r}: use a Guizhou administrative code or name.")
+UNKNOWN_CATEGORY = Message("未知的类别「{value}」，可选：{choices}。", "Unknown category {value!r}: one of {choices}.")
+DUPLICATE_ITEMS = Message("包含重复项。", "Contains duplicates.")
+
+
+class Text(fields.String):
+    """A string with surrounding space stripped, a length limit and, unless optional, non-empty."""
+
+    def __init__(self, *, max_length: int, min_length: int = 1, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.max_length, self.min_length = max_length, min_length
+        self.metadata.setdefault("maxLength", max_length)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text and self.min_length > 0:
+            raise ValidationError(EMPTY)
+        if len(text) > self.max_length:
+            raise ValidationError(TOO_LONG.format(max=self.max_length, length=len(text)))
+        if 0 < len(text) < self.min_length:
+            raise ValidationError(TOO_SHORT.format(min=self.min_length))
+        return text
+
+
+class Choice(fields.String):
+    """One of a fixed set of codes (direction, status, kind, role …)."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.choices = tuple(choices)
+        self.metadata.setdefault("enum", list(self.choices))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        if text not in self.choices:
+            raise ValidationError(NOT_ONE_OF.format(choices=", ".join(self.choices)))
+        return text
+
+
+class Bounded(fields.Integer):
+    """An integer within [minimum, maximum]; strict (no "5" for 5) unless told otherwise, as for query strings."""
+
+    def __init__(self, minimum: int, maximum: int, *, strict: bool = True, **kwargs: Any):
+        super().__init__(strict=strict, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.metadata.update(minimum=minimum, maximum=maximum)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not self.minimum <= number <= self.maximum:
+            raise ValidationError(OUT_OF_RANGE.format(min=self.minimum, max=self.maximum))
+        return number
+
+
+class SectorCode(fields.String):
+    """A sector given by code or Chinese name; loads as the code."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.metadata.setdefault("description", "Sector code (e.g. `tea`) or Chinese name (e.g. 茶叶).")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return get_taxonomy().resolve_sector(text)
+        except UnknownTerm:
+            raise ValidationError(UNKNOWN_SECTOR.format(value=text)) from None
+
+
+class RegionCode(fields.String):
+    """A Guizhou region given by administrative code or Chinese name; loads as the 6-digit code."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.metadata.setdefault("description", "Administrative code (520102, 5201, 52) or name (南明区, 贵阳市).")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return get_taxonomy().resolve_region(text)
+        except UnknownTerm:
+            raise ValidationError(UNKNOWN_REGION.format(value=text)) from None
+
+
+class CategoryCode(fields.String):
+    """A posting category given by code or Chinese name; loads as the code."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        taxonomy = get_taxonomy()
+        try:
+            return taxonomy.resolve_category(text)
+        except UnknownTerm:
+            raise ValidationError(UNKNOWN_CATEGORY.format(value=text, choices=", ".join(taxonomy.categories))) from None
+
+
+class SectorList(fields.List):
+    """A list of sectors without duplicates (after resolving names to codes)."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("load_default", list)
+        super().__init__(SectorCode(), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        codes = super()._deserialize(value, attr, data, **kwargs)
+        if len(set(codes)) != len(codes):
+            raise ValidationError(DUPLICATE_ITEMS)
+        return codes

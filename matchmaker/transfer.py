@@ -1,0 +1,292 @@
+"""Bulk import and export of organizations and postings (JSON Lines, CSV, Excel).
+
+Every row names its own `ref`; postings name their organization's ref in `org`.
+Importing the same ref again updates the row. All rows are tried inside one transaction,
+each in its own savepoint, so every bad row is reported with its line and reasons; with
+any bad row nothing is written unless `skip_invalid` is set.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from matchmaker import organizations, postings
+from matchmaker.accounts import OPERATOR
+from matchmaker.errors import InvalidInput, MatchmakerError, Message, flatten_errors
+from matchmaker.extensions import db
+from matchmaker.models import Organization, Posting
+from matchmaker.schemas.imports import COLUMNS, INTEGER_COLUMNS, LIST_COLUMNS, ROW_SCHEMAS, ROW_TYPES
+
+ROW = "_row"  # problem path for errors about the whole row
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+LIST_SEPARATORS = re.compile(r"[;；,，、|]")
+UNKNOWN_TYPE = Message("type 须为 organization 或 posting。", "type must be organization or posting.")
+DUPLICATE_REF = Message("编号「{ref}」在第 {line} 行已出现过。", "Ref {ref!r} already appears on line {line}.")
+UNKNOWN_ORG = Message("机构编号「{ref}」既不在文件中也不在数据库中。",
+                      "Organization ref {ref!r} is neither in the file nor in the database.")
+OTHER_ORG = Message("编号「{ref}」属于另一机构的发布。", "Ref {ref!r} belongs to a posting of another organization.")
+BAD_JSON = Message("不是有效的 JSON 对象：{error}", "Not a valid JSON object: {error}")
+
+
+class UnsupportedFormat(MatchmakerError):
+    code = "unsupported_format"
+
+
+@dataclass
+class RowError:
+    line: int
+    ref: str | None
+    problems: list[tuple[str, Message]]
+
+    def describe(self, language: str = "en") -> str:
+        reasons = "; ".join((f"{path}: " if path != ROW else "") + getattr(message, language)
+                            for path, message in self.problems)
+        return f"line {self.line}" + (f" ({self.ref})" if self.ref else "") + f": {reasons}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: dict[str, int] = field(default_factory=lambda: {t: 0 for t in ROW_TYPES})
+    updated: dict[str, int] = field(default_factory=lambda: {t: 0 for t in ROW_TYPES})
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+
+def file_format(path: Path) -> str:
+    """'jsonl', 'csv' or 'xlsx' from the file's extension."""
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise UnsupportedFormat(Message("不支持的文件类型「{suffix}」：请使用 .jsonl、.csv 或 .xlsx。",
+                                        "Unsupported file type {suffix!r}: use .jsonl, .csv or .xlsx.")
+                                .format(suffix=path.suffix)) from None
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | Message]]:
+    """(line number, row) pairs; a row that cannot be parsed is given as its error message."""
+    fmt = file_format(path)
+    if fmt == "jsonl":
+        return list(_read_jsonl(path))
+    raw = _read_csv(path) if fmt == "csv" else _read_xlsx(path)
+    return [(line, _typed(cells)) for line, cells in raw]
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Message]]:
+    with path.open(encoding="utf-8-sig") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield line_no, BAD_JSON.format(error=exc.msg)
+                continue
+            yield line_no, row if isinstance(row, dict) else BAD_JSON.format(error=type(row).__name__)
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for cells in reader:
+            yield reader.line_num, cells
+
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        for line_no, values in enumerate(rows, start=2):
+            yield line_no, dict(zip(header, values, strict=False))
+    finally:
+        workbook.close()
+
+
+def _typed(cells: dict[str, Any]) -> dict[str, Any]:
+    """Turn a CSV/Excel row's cells into the JSON form: empty cells left out, lists split."""
+    row: dict[str, Any] = {}
+    for key, value in cells.items():
+        if key is None or not str(key).strip():
+            continue
+        key = str(key).strip()
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            continue
+        if key in LIST_COLUMNS:
+            value = [part.strip() for part in LIST_SEPARATORS.split(str(value)) if part.strip()]
+        elif key in INTEGER_COLUMNS and isinstance(value, str) and value.isdigit():
+            value = int(value)
+        elif key not in INTEGER_COLUMNS and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        row[key] = value
+    return row
+
+
+# --- importing -------------------------------------------------------------------------
+
+def import_file(path: Path, *, skip_invalid: bool = False, is_demo: bool = False,
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import a file; see `import_rows`."""
+    return import_rows(read_rows(path), skip_invalid=skip_invalid, is_demo=is_demo, progress=progress)
+
+
+def import_rows(rows: Iterable[tuple[int, dict[str, Any] | Message]], *, skip_invalid: bool = False,
+                is_demo: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Create or update organizations and postings by ref, as the operator; commit or roll back."""
+    report = ImportReport()
+    seen: dict[tuple[str, str], int] = {}
+    for line, raw in rows:
+        report.rows += 1
+        problems, ref = _import_row(line, raw, seen, report, is_demo)
+        if problems:
+            report.errors.append(RowError(line, ref, problems))
+        if progress:
+            progress(1)
+    if report.errors and not skip_invalid:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        report.written = True
+    return report
+
+
+def _import_row(line: int, raw: dict[str, Any] | Message, seen: dict[tuple[str, str], int],
+                report: ImportReport, is_demo: bool) -> tuple[list[tuple[str, Message]], str | None]:
+    if isinstance(raw, Message):
+        return [(ROW, raw)], None
+    ref = str(raw.get("ref")) if raw.get("ref") is not None else None
+    row_type = raw.get("type")
+    if row_type not in ROW_TYPES:
+        return [("type", UNKNOWN_TYPE)], ref
+    try:
+        data = ROW_SCHEMAS[row_type]().load(raw)
+    except ValidationError as exc:
+        return list(flatten_errors(exc.messages)), ref
+    key = (row_type, data["ref"])
+    if key in seen:
+        return [("ref", DUPLICATE_REF.format(ref=data["ref"], line=seen[key]))], ref
+    seen[key] = line
+    try:
+        with db.session.begin_nested():
+            created = (_apply_organization if row_type == "organization" else _apply_posting)(data, is_demo)
+    except InvalidInput as exc:
+        return list(flatten_errors(exc.fields)), ref
+    except MatchmakerError as exc:
+        return [(ROW, exc.message)], ref
+    (report.created if created else report.updated)[row_type] += 1
+    return [], ref
+
+
+def _apply_organization(data: dict[str, Any], is_demo: bool) -> bool:
+    verified = data.pop("verified")
+    data.pop("type")
+    org = db.session.scalar(select(Organization).where(Organization.ref == data["ref"]))
+    if org is None:
+        organizations.create_organization(data, OPERATOR, verified=verified, is_demo=is_demo)
+        return True
+    organizations.update_organization(org, data, OPERATOR)
+    organizations.verify_organization(org, OPERATOR, verified)
+    return False
+
+
+def _apply_posting(data: dict[str, Any], is_demo: bool) -> bool:
+    data.pop("type")
+    org_ref, status = data.pop("org"), data.pop("status")
+    org = db.session.scalar(select(Organization).where(Organization.ref == org_ref))
+    if org is None:
+        raise InvalidInput({"org": [UNKNOWN_ORG.format(ref=org_ref)]})
+    posting = db.session.scalar(select(Posting).where(Posting.ref == data["ref"]))
+    created = posting is None
+    if created:
+        # Created as published directly, so a past valid_until (an expired posting) is kept.
+        posting = postings.create_posting(org, {**data, "status": "published" if status == "published"
+                                                else "draft"}, OPERATOR)
+        posting.is_demo = is_demo or org.is_demo
+    elif posting.organization_id != org.id:
+        raise InvalidInput({"ref": [OTHER_ORG.format(ref=data["ref"])]})
+    else:
+        postings.update_posting(posting, data, OPERATOR)
+    postings.set_posting_status(posting, status, OPERATOR)
+    return created
+
+
+# --- exporting -------------------------------------------------------------------------
+
+def export_rows() -> Iterator[dict[str, Any]]:
+    """All organizations, then all postings, as import rows (in id order)."""
+    for org in db.session.scalars(select(Organization).order_by(Organization.id)):
+        yield _drop_empty({
+            "type": "organization", "ref": org.ref or f"ORG-{org.id}", "name": org.name, "kind": org.kind,
+            "subtype": org.subtype, "region": org.region_code, "sectors": org.sectors,
+            "description": org.description, "verified": org.verified, "website": org.website,
+            "contact_name": org.contact_name, "contact_phone": org.contact_phone, "contact_email": org.contact_email,
+        })
+    for posting in db.session.scalars(select(Posting).order_by(Posting.id)):
+        org = posting.organization
+        yield _drop_empty({
+            "type": "posting", "ref": posting.ref or f"POSTING-{posting.id}", "org": org.ref or f"ORG-{org.id}",
+            "direction": posting.direction, "category": posting.category, "title": posting.title,
+            "description": posting.description, "sectors": posting.sectors, "region": posting.region_code,
+            "quantity": posting.quantity, "starts_on": _iso(posting.starts_on), "ends_on": _iso(posting.ends_on),
+            "valid_until": _iso(posting.valid_until), "status": posting.status,
+        })
+
+
+def export_file(path: Path) -> int:
+    """Write every organization and posting to `path` (format from the extension); return the row count."""
+    fmt = file_format(path)
+    rows = list(export_rows())
+    if fmt == "jsonl":
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(_flat(row) for row in rows)
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("matchmaker")
+        sheet.append(list(COLUMNS))
+        for row in rows:
+            flat = _flat(row)
+            sheet.append([flat.get(column) for column in COLUMNS])
+        workbook.save(path)
+    return len(rows)
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: ";".join(value) if key in LIST_COLUMNS else value for key, value in row.items()}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _drop_empty(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if value not in (None, "", [])}

@@ -15,7 +15,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: settings → extensions → web → CLI."""
+    """Build the application: settings → database → search index (lazy) → web."""
     settings = load_settings(overrides)
     home = Path(settings["HOME"])
     home.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
 
-    from matchmaker import web
+    from matchmaker import indexing, web
 
+    indexing.init_app(app)
     web.init_app(app)
     return app

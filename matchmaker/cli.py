@@ -1,10 +1,11 @@
-"""The `matchmaker` command: serve, manage users and tokens, import, export, demo data.
+"""The `matchmaker` command: serve, users and tokens, import and export, demo data, search and index.
 
 Flask-Migrate adds `matchmaker db upgrade` (and the other `db` commands).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -13,11 +14,17 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from marshmallow import ValidationError
 
-from matchmaker import accounts, create_app, organizations, transfer
+from matchmaker import accounts, create_app, demo, matching, organizations, postings, transfer
 from matchmaker.config import CONFIG_DIR
-from matchmaker.errors import InvalidInput, MatchmakerError
+from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound
 from matchmaker.extensions import db, schema_is_current
+from matchmaker.indexing import get_search_index
+from matchmaker.indexing.base import IndexMissing, IndexStale, SearchError
+from matchmaker.indexing.sync import pending_changes, reindex, searchable_count, sync_index
+from matchmaker.schemas.search import SearchArgsSchema, SearchResultsSchema
+from matchmaker.web.api.search import filters_from
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False,
@@ -124,6 +131,7 @@ def import_command(file: Path, skip_invalid: bool) -> None:
                    "(fix them, or use --skip-invalid to import the valid rows).\n"
                    f"共 {report.rows} 行，{len(report.errors)} 行有误：未写入任何数据。", err=True)
         sys.exit(1)
+    sync_with_progress("updating the search index")
     click.echo(f"{report.rows} rows: organizations {report.created['organization']} created, "
                f"{report.updated['organization']} updated; postings {report.created['posting']} created, "
                f"{report.updated['posting']} updated" + (f"; {len(report.errors)} invalid rows skipped"
@@ -147,8 +155,6 @@ def export_command(file: Path) -> None:
 @with_appcontext
 def load_demo() -> None:
     """Load the demo data set (real regions, schools and majors; generated enterprises). Idempotent."""
-    from matchmaker import demo
-
     require_current_schema()
     rows = demo.demo_rows()
     with click.progressbar(length=len(rows), label="loading demo data", file=sys.stderr) as bar:
@@ -157,8 +163,135 @@ def load_demo() -> None:
         for error in report.errors[:20]:
             click.echo(error.describe(), err=True)
         sys.exit(1)
+    demo.seed_demo_embeddings(get_search_index().embedder)
+    sync_with_progress("indexing the demo data")
     click.echo(f"demo data: {report.created['organization'] + report.updated['organization']} organizations, "
                f"{report.created['posting'] + report.updated['posting']} postings")
+
+
+def sync_with_progress(label: str) -> None:
+    """Bring the search index up to date after a bulk write, with a progress bar.
+
+    The data is already committed; if indexing fails, say so and how to finish it later.
+    """
+    index = get_search_index()
+    try:
+        try:
+            with click.progressbar(length=pending_changes(), label=label, file=sys.stderr) as bar:
+                sync_index(index, progress=bar.update)
+        except (IndexMissing, IndexStale):  # no index yet, or made with another model: build it afresh
+            with click.progressbar(length=searchable_count(), label="building the search index",
+                                   file=sys.stderr) as bar:
+                reindex(index, progress=bar.update)
+    except SearchError as exc:
+        fail(MatchmakerError(Message("数据已保存，但搜索索引未更新：{error}", "The data is saved, but the search index "
+                                     "was not updated: {error}").format(error=str(exc))))
+
+
+@main.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database (searches keep using the old one meanwhile)."""
+    require_current_schema()
+    try:
+        with click.progressbar(length=searchable_count(), label="reindexing", file=sys.stderr,
+                               show_pos=True) as bar:
+            total = reindex(get_search_index(), progress=bar.update)
+    except SearchError as exc:
+        fail(MatchmakerError(Message("重建索引失败：{error}", "Reindexing failed: {error}").format(error=str(exc))))
+    click.echo(f"indexed {total} postings")
+
+
+@main.command("sync-index")
+@with_appcontext
+def sync_index_command() -> None:
+    """Apply pending changes to the search index (safe to repeat)."""
+    require_current_schema()
+    sync_with_progress("updating the search index")
+    click.echo("search index is up to date")
+
+
+@main.command("index-status")
+@with_appcontext
+def index_status() -> None:
+    """Say whether the search index exists, matches the database and the configured model."""
+    require_current_schema()
+    index = get_search_index()
+    status = index.backend.status()
+    expected = searchable_count()
+    click.echo(json.dumps({"exists": status.exists, "documents": status.documents, "expected_documents": expected,
+                           "pending_changes": pending_changes(), "index_model": status.model,
+                           "configured_model": index.embedder.model_id,
+                           "current": status.exists and status.documents == expected
+                           and status.model == index.embedder.model_id and not pending_changes()},
+                          ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--direction", type=click.Choice(["need", "offer"]))
+@click.option("--category", multiple=True, help="Category code or Chinese name (repeatable).")
+@click.option("--sector", multiple=True, help="Sector code or Chinese name (repeatable).")
+@click.option("--region", help="Region code or Chinese name (a prefecture includes its counties).")
+@click.option("--kind", type=click.Choice(["enterprise", "school"]))
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--offset", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@with_appcontext
+def search(query, direction, category, sector, region, kind, limit, offset, as_json) -> None:
+    """Search public postings; each result says why it ranked."""
+    require_current_schema()
+    raw = {"q": query, "category": list(category), "sector": list(sector), "limit": limit, "offset": offset}
+    raw.update({k: v for k, v in {"direction": direction, "region": region, "kind": kind}.items() if v})
+    try:
+        args = load_args(SearchArgsSchema(), raw)
+        found = matching.search_postings(get_search_index(), args["q"], filters_from(args), limit=args["limit"],
+                                         offset=args["offset"])
+    except MatchmakerError as error:
+        fail(error)
+    print_results(found, as_json)
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@with_appcontext
+def match(ref, limit, as_json) -> None:
+    """The best counterparts for the posting with this ref (or numeric id)."""
+    require_current_schema()
+    try:
+        try:
+            posting = postings.find_posting(ref=ref)
+        except NotFound:
+            if not ref.isdigit():
+                raise
+            posting = postings.find_posting(id=int(ref))
+        found = matching.match_posting(posting, get_search_index(), limit=limit)
+    except MatchmakerError as error:
+        fail(error)
+    print_results(found, as_json)
+
+
+def load_args(schema, raw: dict) -> dict:
+    """Validate command options with the API's schema, so both give the same errors."""
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages) from None
+
+
+def print_results(found: matching.SearchResults, as_json: bool) -> None:
+    """The API's JSON, or a short ranked list with each result's reasons."""
+    if as_json:
+        click.echo(json.dumps(SearchResultsSchema().dump(found), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{found.total} candidates")
+    for n, result in enumerate(found.results, start=1):
+        posting = result.posting
+        click.echo(f"{n:>3}. [{result.score:.3f}] {posting.title} — {posting.organization.name} "
+                   f"({posting.ref or posting.id})")
+        click.echo(f"     {result.explanation['summary_zh']}")
 
 
 @main.group()

@@ -40,6 +40,7 @@ SETTINGS: dict[str, Setting] = {
     "WORKERS": Setting(2, int, "gunicorn worker processes in production mode."),
     "EMBEDDING_MODEL": Setting(None, str, "sentence-transformers model: a local folder or a model name; "
                                "default the multilingual-e5-small folder prepared in HOME/models."),
+    "EMBEDDING_MAX_TOKENS": Setting(128, int, "Longest input, in model tokens, that is embedded; longer text is cut."),
     "LOG_LEVEL": Setting("INFO", str, "Python logging level."),
 }
 
@@ -93,6 +94,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         settings["EMBEDDING_MODEL"] = str(home / "models" / "multilingual-e5-small")
     if settings["WORKERS"] < 1:
         raise ConfigError(f"{ENV_PREFIX}WORKERS: must be at least 1")
+    if not 16 <= settings["EMBEDDING_MAX_TOKENS"] <= 512:
+        raise ConfigError(f"{ENV_PREFIX}EMBEDDING_MAX_TOKENS: must be between 16 and 512")
     if settings["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL: unknown level {settings['LOG_LEVEL']!r}")
     return settings

@@ -13,6 +13,7 @@ from sqlalchemy import Select, or_, select
 
 from matchmaker.errors import InvalidInput, Message, NotFound, PermissionDenied
 from matchmaker.extensions import db
+from matchmaker.indexing.outbox import record_organization_change
 from matchmaker.models import Organization, OrganizationSector, utcnow
 from matchmaker.taxonomy import get_taxonomy
 
@@ -46,8 +47,7 @@ def update_organization(org: Organization, data: dict[str, Any], actor: Any) -> 
         check_ref_free(Organization, data["ref"], org.id)
     check_subtype(data.get("kind", org.kind), data.get("subtype", org.subtype))
     assign_fields(org, data, EDITABLE_FIELDS)
-    db.session.flush()
-    return org
+    return _saved(org)
 
 
 def verify_organization(org: Organization, actor: Any, verified: bool = True) -> Organization:
@@ -58,8 +58,7 @@ def verify_organization(org: Organization, actor: Any, verified: bool = True) ->
         org.verified_at = None
     elif org.verified_at is None:
         org.verified_at = utcnow()
-    db.session.flush()
-    return org
+    return _saved(org)
 
 
 def close_organization(org: Organization, actor: Any) -> Organization:
@@ -67,7 +66,13 @@ def close_organization(org: Organization, actor: Any) -> Organization:
     require_manager(org, actor)
     if org.closed_at is None:
         org.closed_at = utcnow()
+    return _saved(org)
+
+
+def _saved(org: Organization) -> Organization:
+    """Flush the change and note its postings for the search index in the same transaction."""
     db.session.flush()
+    record_organization_change(org)
     return org
 
 

@@ -13,14 +13,16 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, or_, select
 
+from matchmaker import crosswalk
 from matchmaker.errors import InvalidInput, Message, NotFound
 from matchmaker.extensions import db
+from matchmaker.indexing.outbox import record_posting_changes
 from matchmaker.models import Organization, Posting, PostingSector, local_today, utcnow
 from matchmaker.organizations import assign_fields, check_ref_free, find_organization, require_manager
 from matchmaker.taxonomy import get_taxonomy
 
 EDITABLE_FIELDS = ("ref", "direction", "category", "title", "description", "region_code", "quantity",
-                   "starts_on", "ends_on", "valid_until")
+                   "starts_on", "ends_on", "valid_until", "tags")
 ENDS_BEFORE_START = Message("结束日期不能早于开始日期。", "Must not be before starts_on.")
 VALID_TOO_LONG = Message("最长有效期为一年，须不晚于 {last}。", "At most a year ahead: {last} or earlier.")
 VALID_IN_PAST = Message("不能早于今天（{today}）。", "Must not be before today ({today}).")
@@ -65,8 +67,7 @@ def create_posting(org: Organization, data: dict[str, Any], actor: Any) -> Posti
     db.session.add(posting)
     if data.get("status", "published") == "published":
         _publish(posting, data.get("valid_until"))
-    db.session.flush()
-    return posting
+    return _saved(posting)
 
 
 def update_posting(posting: Posting, data: dict[str, Any], actor: Any) -> Posting:
@@ -76,8 +77,7 @@ def update_posting(posting: Posting, data: dict[str, Any], actor: Any) -> Postin
         check_ref_free(Posting, data["ref"], posting.id)
     assign_fields(posting, data, EDITABLE_FIELDS)
     check_invariants(posting, local_today())
-    db.session.flush()
-    return posting
+    return _saved(posting)
 
 
 def publish_posting(posting: Posting, actor: Any, valid_until: date | None = None) -> Posting:
@@ -89,8 +89,7 @@ def publish_posting(posting: Posting, actor: Any, valid_until: date | None = Non
             raise InvalidInput({"valid_until": [VALID_IN_PAST.format(today=today.isoformat())]})
     _publish(posting, valid_until)
     check_invariants(posting, local_today())
-    db.session.flush()
-    return posting
+    return _saved(posting)
 
 
 def set_posting_status(posting: Posting, status: str, actor: Any) -> Posting:
@@ -102,8 +101,7 @@ def set_posting_status(posting: Posting, status: str, actor: Any) -> Posting:
     require_manager(posting.organization, actor)
     posting.status = "draft"
     posting.closed_at = None
-    db.session.flush()
-    return posting
+    return _saved(posting)
 
 
 def close_posting(posting: Posting, actor: Any) -> Posting:
@@ -112,7 +110,13 @@ def close_posting(posting: Posting, actor: Any) -> Posting:
     if posting.status != "closed":
         posting.status = "closed"
         posting.closed_at = utcnow()
+    return _saved(posting)
+
+
+def _saved(posting: Posting) -> Posting:
+    """Flush the change and note it for the search index in the same transaction."""
     db.session.flush()
+    record_posting_changes([posting.id])
     return posting
 
 
@@ -137,6 +141,11 @@ def check_invariants(posting: Posting, today: date) -> None:
         problems["valid_until"] = [VALID_TOO_LONG.format(last=last.isoformat())]
     if problems:
         raise InvalidInput(problems)
+
+
+def suggest_tags(posting: Posting) -> list[str]:
+    """Crosswalk tags (majors, occupations) the posting's text suggests, for the poster to confirm."""
+    return list(crosswalk.document_tags(posting.direction, posting.category, posting.title, posting.description))
 
 
 def find_posting(*, id: int | None = None, ref: str | None = None) -> Posting:

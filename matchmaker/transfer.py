@@ -250,7 +250,7 @@ def export_rows() -> Iterator[dict[str, Any]]:
             "direction": posting.direction, "category": posting.category, "title": posting.title,
             "description": posting.description, "sectors": posting.sectors, "region": posting.region_code,
             "quantity": posting.quantity, "starts_on": _iso(posting.starts_on), "ends_on": _iso(posting.ends_on),
-            "valid_until": _iso(posting.valid_until), "status": posting.status,
+            "valid_until": _iso(posting.valid_until), "status": posting.status, "tags": posting.tags,
         })
 
 
@@ -281,7 +281,8 @@ def export_file(path: Path) -> int:
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: ";".join(value) if key in LIST_COLUMNS else value for key, value in row.items()}
+    return {key: ";".join(value) if key in LIST_COLUMNS and value is not None else value
+            for key, value in row.items()}
 
 
 def _iso(day: date | None) -> str | None:

@@ -23,7 +23,13 @@ from sqlalchemy import text
 
 from matchmaker import accounts, create_app, organizations
 from matchmaker.cli import main as cli_main
+from matchmaker.config import SETTINGS
 from matchmaker.extensions import db
+from matchmaker.indexing import set_search_index
+from matchmaker.indexing.embedded import EmbeddedBackend
+from matchmaker.indexing.embedder import EmbeddingCache, FakeEmbedder, SentenceTransformerEmbedder
+from matchmaker.indexing.service import SearchIndex
+from matchmaker.indexing.sync import reindex
 from matchmaker.models import Organization, User
 
 POSTGRES_ADMIN_URL = os.environ.get("MATCHMAKER_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
@@ -72,6 +78,8 @@ def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
         url = database["url"]
     app = create_app({"HOME": str(home), "DATABASE_URL": url, "SECRET_KEY": "test"})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        use_search_index(app, FakeEmbedder())
     yield app
     with app.app_context():
         db.session.remove()
@@ -80,6 +88,40 @@ def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+def use_search_index(app: Flask, embedder: Any) -> SearchIndex:
+    """Give the app an empty embedded index that uses this embedder (tests not about the model use a fake)."""
+    folder = Path(app.config["MATCHMAKER_HOME"]) / "search"
+    index = SearchIndex(backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder,
+                        lock_path=folder / "index.lock")
+    set_search_index(app, index)
+    reindex(index)
+    return index
+
+
+@pytest.fixture
+def use_embedder(app: Flask) -> Callable[[Any], SearchIndex]:
+    """Switch the app to a fresh empty index built with another embedder: `use_embedder(real_embedder)`."""
+
+    def switch(embedder: Any) -> SearchIndex:
+        with app.app_context():
+            return use_search_index(app, embedder)
+
+    return switch
+
+
+@pytest.fixture(scope="session")
+def real_embedder(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The converted multilingual-e5-small as the product configures it, loaded once per session.
+
+    `make test` prepares the model and names its folder in MATCHMAKER_TEST_MODEL_DIR.
+    """
+    folder = os.environ.get("MATCHMAKER_TEST_MODEL_DIR")
+    if not folder or not Path(folder, "matchmaker_model.json").exists():
+        pytest.fail("MATCHMAKER_TEST_MODEL_DIR must name a prepared model folder (make test prepares one)")
+    cache = EmbeddingCache(tmp_path_factory.mktemp("embeddings") / "embeddings.sqlite")
+    return SentenceTransformerEmbedder(folder, cache=cache, max_seq_length=SETTINGS["EMBEDDING_MAX_TOKENS"].default)
 
 
 @pytest.fixture

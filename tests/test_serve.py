@@ -10,7 +10,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 
 def free_port() -> int:
@@ -19,30 +22,66 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_production_serve_runs_gunicorn_on_the_configured_database(app, make_org, tmp_path):
-    make_org(name="贵州安顺航空零部件有限公司")
+@contextmanager
+def production_server(app, **settings):
+    """Run `matchmaker serve` with production settings on the test app's database and home."""
     port = free_port()
     env = {**os.environ, "MATCHMAKER_HOME": app.config["MATCHMAKER_HOME"],
            "MATCHMAKER_DATABASE_URL": app.config["MATCHMAKER_DATABASE_URL"], "MATCHMAKER_PRODUCTION": "1",
-           "MATCHMAKER_WORKERS": "2", "MATCHMAKER_SECRET_KEY": "test"}
+           "MATCHMAKER_WORKERS": "2", "MATCHMAKER_SECRET_KEY": "test", **settings}
     matchmaker = shutil.which("matchmaker", path=str(Path(sys.executable).parent))
     server = subprocess.Popen([matchmaker, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
     try:
-        body = None
-        for _ in range(100):
+        for _ in range(150):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/organizations", timeout=2) as response:
-                    body = json.load(response)
+                urllib.request.urlopen(base + "/api/v1/taxonomy", timeout=2).close()
                 break
             except OSError:
                 if server.poll() is not None:
                     break
                 time.sleep(0.2)
+        yield base, server
     finally:
         server.terminate()
-        output = server.communicate(timeout=30)[0]
+        server.output = server.communicate(timeout=30)[0]
 
-    assert body is not None, output
-    assert [o["name"] for o in body["items"]] == ["贵州安顺航空零部件有限公司"]
-    assert "gunicorn" in output.lower() and "Booting worker" in output
+
+def request(url, *, method="GET", body=None, token=None):
+    headers = {"Content-Type": "application/json", "Connection": "close"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers, method=method),
+                                timeout=60) as response:
+        return json.load(response)
+
+
+def test_production_serve_runs_gunicorn_on_the_configured_database(app, make_org):
+    make_org(name="贵州安顺航空零部件有限公司")
+
+    with production_server(app) as (base, server):
+        body = request(base + "/api/v1/organizations")
+
+    assert [o["name"] for o in body["items"]] == ["贵州安顺航空零部件有限公司"], server.output
+    assert "Booting worker" in server.output
+
+
+@pytest.mark.model
+def test_every_worker_sees_the_others_index_writes(app, make_org, make_user, use_embedder, real_embedder):
+    _, token = make_user(org=make_org(kind="school", name="贵州装备职业学院"))
+    use_embedder(real_embedder)  # the index the server will find, made with the configured model
+
+    with production_server(app, MATCHMAKER_EMBEDDING_MODEL=str(real_embedder.model_name)) as (base, server):
+        created = request(base + "/api/v1/postings", method="POST", token=token, body={
+            "direction": "offer", "category": "program", "title": "数控技术专业（高职专科）",
+            "description": "培养数控编程、数控机床操作与维护人才。"})
+        found = [request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["results"]
+                 for _ in range(6)]
+        request(base + f"/api/v1/postings/{created['id']}/close", method="POST", token=token)
+        after_close = [request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["total"]
+                       for _ in range(6)]
+
+    assert all(results and results[0]["id"] == created["id"] for results in found), server.output
+    assert after_close == [0] * 6

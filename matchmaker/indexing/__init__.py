@@ -1,0 +1,49 @@
+"""Search backends behind one interface, the embedder, and keeping the index in step with the database.
+
+Only this package imports the search libraries and sentence-transformers. An app gets its
+`SearchIndex` (backend + embedder) lazily on first use: building it opens no files and
+loads no model.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from matchmaker.indexing.service import SearchIndex
+
+log = logging.getLogger(__name__)
+EXTENSION = "matchmaker.search"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = None
+
+
+def get_search_index(app: Flask | None = None) -> SearchIndex:
+    """The app's search index, built on first use from the settings."""
+    app = app or current_app._get_current_object()
+    index = app.extensions.get(EXTENSION)
+    if index is None:
+        index = app.extensions[EXTENSION] = build_search_index(app.config)
+    return index
+
+
+def set_search_index(app: Flask, index: SearchIndex) -> None:
+    """Use this index instead of the configured one (tests pass a fake embedder this way)."""
+    app.extensions[EXTENSION] = index
+
+
+def build_search_index(config) -> SearchIndex:
+    from matchmaker.indexing.embedded import EmbeddedBackend
+    from matchmaker.indexing.embedder import EmbeddingCache, SentenceTransformerEmbedder
+
+    folder = Path(config["MATCHMAKER_HOME"]) / "search"
+    embedder = SentenceTransformerEmbedder(config["MATCHMAKER_EMBEDDING_MODEL"],
+                                           cache=EmbeddingCache(folder / "embeddings.sqlite"),
+                                           max_seq_length=config["MATCHMAKER_EMBEDDING_MAX_TOKENS"])
+    log.info("search backend: embedded index in %s; embedding model %s", folder, embedder.model_name)
+    return SearchIndex(backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder,
+                       lock_path=folder / "index.lock")

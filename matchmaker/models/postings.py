@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
@@ -30,6 +30,9 @@ class Posting(Timestamped, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Crosswalk tags ("major:460103", "occupation:6-18-01-01") the poster confirmed; None until
+    # then, and the index uses the crosswalk's suggestions instead.
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 

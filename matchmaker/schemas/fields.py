@@ -19,6 +19,8 @@ UNKNOWN_SECTOR = Message("未知的产业「{value}」，请使用产业代码�
 UNKNOWN_REGION = Message("未知的地区「{value}」，请使用贵州省的行政区划代码或中文名称。",
                          "Unknown region {value!r}: use a Guizhou administrative code or name.")
 UNKNOWN_CATEGORY = Message("未知的类别「{value}」，可选：{choices}。", "Unknown category {value!r}: one of {choices}.")
+UNKNOWN_TAG = Message("未知的标签「{value}」，应为 major:专业代码 或 occupation:职业代码。",
+                      "Unknown tag {value!r}: use major:<major code> or occupation:<occupation code>.")
 DUPLICATE_ITEMS = Message("包含重复项。", "Contains duplicates.")
 
 
@@ -125,3 +127,29 @@ class SectorList(fields.List):
         if len(set(codes)) != len(codes):
             raise ValidationError(DUPLICATE_ITEMS)
         return codes
+
+
+class CrosswalkTag(fields.String):
+    """A `major:<code>` or `occupation:<code>` tag the crosswalk knows."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        from matchmaker.crosswalk import describe_tag
+
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if describe_tag(text) is None:
+            raise ValidationError(UNKNOWN_TAG.format(value=text))
+        return text
+
+
+class TagTerms(fields.List):
+    """Dumps tags as `[{tag, kind, code, name}]`."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(fields.Dict(), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, str]] | None:
+        from matchmaker.crosswalk import describe_tag
+
+        if value is None:
+            return None
+        return [described for tag in value if (described := describe_tag(tag)) is not None]

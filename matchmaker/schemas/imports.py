@@ -36,6 +36,6 @@ ROW_SCHEMAS = {"organization": OrganizationRowSchema, "posting": PostingRowSchem
 # Column order for CSV and Excel files (JSON Lines rows use the same keys).
 COLUMNS = ("type", "ref", "org", "name", "kind", "subtype", "direction", "category", "title", "description",
            "sectors", "region", "quantity", "starts_on", "ends_on", "valid_until", "status", "verified",
-           "website", "contact_name", "contact_phone", "contact_email")
-LIST_COLUMNS = ("sectors",)
+           "website", "contact_name", "contact_phone", "contact_email", "tags")
+LIST_COLUMNS = ("sectors", "tags")
 INTEGER_COLUMNS = ("quantity",)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from matchmaker.schemas.common import PageArgsSchema, RegionTerm, SectorTerms
-from matchmaker.schemas.fields import Bounded, CategoryCode, Choice, RegionCode, SectorCode, SectorList, Text
+from matchmaker.schemas.fields import (
+    Bounded,
+    CategoryCode,
+    Choice,
+    CrosswalkTag,
+    RegionCode,
+    SectorCode,
+    SectorList,
+    TagTerms,
+    Text,
+)
 from matchmaker.schemas.organizations import KINDS
 from matchmaker.taxonomy import DIRECTIONS, STATUSES
 
@@ -28,6 +38,9 @@ class PostingInSchema(Schema):
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     status = Choice(("draft", "published"), metadata={"description": "Default `published`."})
+    tags = fields.List(CrosswalkTag(), allow_none=True, metadata={
+        "description": "Confirmed majors and occupations (`major:<code>`, `occupation:<code>`), e.g. from "
+                       "`GET /postings/{id}/tag-suggestions`; null lets matching use the suggestions."})
     valid_until = fields.Date(allow_none=True, metadata={
         "description": "Last day the posting is shown; at most a year ahead, default a year after publishing."})
 
@@ -64,6 +77,7 @@ class PostingOutSchema(Schema):
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     status = fields.String()
+    tags = TagTerms(allow_none=True, metadata={"description": "Confirmed tags; null when not confirmed."})
     published_at = fields.DateTime(allow_none=True)
     valid_until = fields.Date(allow_none=True)
     expired = fields.Boolean(metadata={"description": "Published but past `valid_until`: hidden until renewed."})
@@ -83,3 +97,8 @@ class PostingListArgsSchema(PageArgsSchema):
     status = Choice(STATUSES + ("expired",))
     organization_id = fields.Integer()
     organization_ref = fields.String()
+
+
+class TagSuggestionsSchema(Schema):
+    suggested = TagTerms(metadata={"description": "Majors and occupations the crosswalk reads in the posting."})
+    confirmed = TagTerms(allow_none=True)

@@ -21,7 +21,7 @@ from matchmaker.errors import (
     flatten_errors,
 )
 from matchmaker.schemas.common import ErrorSchema
-from matchmaker.web.api import organizations, postings, taxonomy
+from matchmaker.web.api import organizations, postings, search, taxonomy
 
 SWAGGER_UI_ROUTE = "/api/swagger-ui/"
 
@@ -75,7 +75,7 @@ def schema_name(schema: Any) -> str:
 
 
 api = MatchmakerApi(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
-API_MODULES = (organizations, postings, taxonomy)
+API_MODULES = (organizations, postings, search, taxonomy)
 BLUEPRINTS = [module.blp for module in API_MODULES]
 
 

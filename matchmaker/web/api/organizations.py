@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from matchmaker import organizations
-from matchmaker.extensions import db
 from matchmaker.schemas.common import page_schema
 from matchmaker.schemas.organizations import (
     OrganizationContactSchema,
@@ -14,6 +13,7 @@ from matchmaker.schemas.organizations import (
     OrganizationOutSchema,
 )
 from matchmaker.web.auth import api_user, require_api_user
+from matchmaker.web.transaction import commit
 
 URL = "/organizations"
 blp = Blueprint("organizations", __name__, description="Enterprises and schools.")
@@ -35,7 +35,7 @@ def list_organizations(args):
 def create_organization(data):
     """Create an organization (coordinators)."""
     org = organizations.create_organization(data, require_api_user())
-    db.session.commit()
+    commit()
     return org
 
 
@@ -60,7 +60,7 @@ def get_organization_by_ref(ref):
 def update_organization(data, org_id):
     """Change an organization (its members and coordinators)."""
     org = organizations.update_organization(organizations.find_organization(id=org_id), data, require_api_user())
-    db.session.commit()
+    commit()
     return org
 
 
@@ -80,7 +80,7 @@ def get_contact(org_id):
 def verify_organization(org_id):
     """Verify an organization so its published postings become public (coordinators)."""
     org = organizations.verify_organization(organizations.find_organization(id=org_id), require_api_user())
-    db.session.commit()
+    commit()
     return org
 
 
@@ -90,5 +90,5 @@ def verify_organization(org_id):
 def close_organization(org_id):
     """Close an organization; it and its postings leave public view."""
     org = organizations.close_organization(organizations.find_organization(id=org_id), require_api_user())
-    db.session.commit()
+    commit()
     return org

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from matchmaker import postings
-from matchmaker.extensions import db
+from matchmaker import matching, postings
+from matchmaker.indexing import get_search_index
 from matchmaker.schemas.common import page_schema
 from matchmaker.schemas.postings import (
     PostingInSchema,
@@ -13,8 +13,11 @@ from matchmaker.schemas.postings import (
     PostingOutSchema,
     PostingUpdateSchema,
     PublishArgsSchema,
+    TagSuggestionsSchema,
 )
+from matchmaker.schemas.search import PageWindowSchema, SearchResultsSchema
 from matchmaker.web.auth import api_user, require_api_user
+from matchmaker.web.transaction import commit
 
 URL = "/postings"
 blp = Blueprint("postings", __name__, description="Needs and offers of organizations.")
@@ -39,7 +42,7 @@ def create_posting(data):
     org = postings.organization_for_posting(user, data.pop("organization_id", None),
                                             data.pop("organization_ref", None))
     posting = postings.create_posting(org, data, user)
-    db.session.commit()
+    commit()
     return posting
 
 
@@ -57,7 +60,7 @@ def get_posting(posting_id):
 def update_posting(data, posting_id):
     """Change a posting's fields."""
     posting = postings.update_posting(postings.find_posting(id=posting_id), data, require_api_user())
-    db.session.commit()
+    commit()
     return posting
 
 
@@ -69,7 +72,7 @@ def publish_posting(args, posting_id):
     """Publish a draft, reopen a closed posting or renew an expired one."""
     posting = postings.publish_posting(postings.find_posting(id=posting_id), require_api_user(),
                                        args.get("valid_until"))
-    db.session.commit()
+    commit()
     return posting
 
 
@@ -79,5 +82,22 @@ def publish_posting(args, posting_id):
 def close_posting(posting_id):
     """Close a posting; it leaves public view."""
     posting = postings.close_posting(postings.find_posting(id=posting_id), require_api_user())
-    db.session.commit()
+    commit()
     return posting
+
+
+@blp.get("/<int:posting_id>/matches")
+@blp.arguments(PageWindowSchema, location="query")
+@blp.response(200, SearchResultsSchema)
+def posting_matches(args, posting_id):
+    """Complementary postings of the other side, best first, with the reasons."""
+    posting = postings.get_visible_posting(api_user(), posting_id)
+    return matching.match_posting(posting, get_search_index(), limit=args["limit"], offset=args["offset"])
+
+
+@blp.get("/<int:posting_id>/tag-suggestions")
+@blp.response(200, TagSuggestionsSchema)
+def tag_suggestions(posting_id):
+    """Majors and occupations the crosswalk suggests for a posting; confirm them with PATCH `tags`."""
+    posting = postings.get_visible_posting(api_user(), posting_id)
+    return {"suggested": postings.suggest_tags(posting), "confirmed": posting.tags}

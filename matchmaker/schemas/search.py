@@ -1,0 +1,47 @@
+"""Search and match schemas: query arguments and ranked, explained results."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from matchmaker.schemas.common import RegionTerm, SectorTerms
+from matchmaker.schemas.fields import Bounded, CategoryCode, Choice, RegionCode, SectorCode, Text
+from matchmaker.schemas.organizations import KINDS
+from matchmaker.schemas.postings import PostingOrganizationSchema
+from matchmaker.taxonomy import DIRECTIONS
+
+
+class PageWindowSchema(Schema):
+    limit = Bounded(1, 100, strict=False, load_default=20)
+    offset = Bounded(0, 10_000, strict=False, load_default=0)
+
+
+class SearchArgsSchema(PageWindowSchema):
+    q = Text(max_length=500, required=True, metadata={"description": "What to look for, in Chinese or English."})
+    direction = Choice(DIRECTIONS)
+    category = fields.List(CategoryCode(), load_default=list, metadata={"description": "Any of these categories."})
+    sector = fields.List(SectorCode(), load_default=list, metadata={"description": "Any of these sectors."})
+    region = RegionCode(metadata={"description": "A prefecture includes its counties."})
+    kind = Choice(KINDS, metadata={"description": "Kind of the posting's organization."})
+
+
+class ResultSchema(Schema):
+    id = fields.Integer(attribute="posting.id")
+    ref = fields.String(attribute="posting.ref", allow_none=True)
+    title = fields.String(attribute="posting.title")
+    direction = fields.String(attribute="posting.direction")
+    category = fields.String(attribute="posting.category")
+    organization = fields.Nested(PostingOrganizationSchema, attribute="posting.organization")
+    sectors = SectorTerms(attribute="posting.sectors")
+    region = RegionTerm(attribute="posting.region_code")
+    valid_until = fields.Date(attribute="posting.valid_until", allow_none=True)
+    score = fields.Float()
+    explanation = fields.Dict(metadata={"description": "Why it ranked here: matched terms and snippet, semantic "
+                                                       "similarity, crosswalk links, signals and contributions."})
+
+
+class SearchResultsSchema(Schema):
+    results = fields.List(fields.Nested(ResultSchema))
+    total = fields.Integer(metadata={"description": "How many candidates passed the filters and matched."})
+    facets = fields.Dict(metadata={"description": "Counts per sector, region (prefecture), category and kind."})
+    query = fields.Dict()

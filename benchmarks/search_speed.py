@@ -10,8 +10,9 @@ reports, per corpus size:
 - indexing throughput with vectors precomputed, and with embedding included (extrapolated
   from the model's measured encode rate on a sample — encoding 100k texts on a 2-core CPU
   takes hours);
-- p50/p95 latency of lexical, semantic and filtered hybrid (lexical + semantic, RRF)
-  queries, with the query embedding included when --model is given (and alone);
+- p50/p95 latency of lexical, semantic and filtered hybrid queries (the product's own
+  matching.gather + matching.score path), with the query embedding included when --model
+  is given (and alone);
 - baselines in the same run: exact brute-force cosine in numpy over the same vectors and
   BM25 over the same tokens with scipy.sparse;
 - recall@10 of the backend's semantic search against the exact numpy top 10;
@@ -56,15 +57,16 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from matchmaker import matching  # noqa: E402
 from matchmaker.indexing.base import IndexDocument, SearchFilters  # noqa: E402
 from matchmaker.indexing.embedded import EmbeddedBackend  # noqa: E402
+from matchmaker.indexing.service import SearchIndex  # noqa: E402
 from matchmaker.indexing.tokenizer import tokenize  # noqa: E402
 
 REFERENCE = ROOT / "config" / "reference"
 TAXONOMY = ROOT / "config" / "taxonomy"
 CACHE = Path(__file__).resolve().parent / ".cache"
-CANDIDATES = 100          # candidates per channel, as matching asks for
-RRF_K = 60
+CANDIDATES = matching.DEFAULT_WEIGHTS.candidates  # per channel, as the product asks
 BATCH = 1000              # documents per upsert transaction
 EMBEDDED_DESCRIPTION_CHARS = 400   # as in matchmaker.indexing.documents (not imported: it needs the models)
 
@@ -104,7 +106,7 @@ def load_material() -> Material:
     for line in (REFERENCE / "moe_major_profiles_2022.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row.get("major_name") and row.get("training_goal"):
-            majors.append({"name": row["major_name"],
+            majors.append({"name": row["major_name"], "code": row["major_code"],
                            "goal": _sentences(row["training_goal"]),
                            "courses": _sentences(row.get("courses", "")),
                            "abilities": _items(row.get("abilities", "")),
@@ -114,7 +116,8 @@ def load_material() -> Material:
         for row in csv.DictReader(file):
             if row["definition"]:
                 aliases = [a for a in row["alias"].split(",") if a and a != row["name"]]
-                occupations.append({"name": row["name"], "definition": row["definition"].rstrip("。"),
+                occupations.append({"name": row["name"], "code": row["code"],
+                                    "definition": row["definition"].rstrip("。"),
                                     "tasks": _items(row["tasks"]), "aliases": aliases})
     sectors = [s["code"] for g in json.loads((TAXONOMY / "sectors.json").read_text(encoding="utf-8"))["groups"]
                for s in g["sectors"]]
@@ -141,6 +144,7 @@ class Posting:
     region_code: str
     prefecture_code: str
     valid_until: date | None
+    tags: tuple[str, ...] = ()
 
 
 def generate_postings(count: int, material: Material, seed: int) -> list[Posting]:
@@ -159,6 +163,7 @@ def generate_postings(count: int, material: Material, seed: int) -> list[Posting
                     f"任职要求：{major['name']}等相关专业，{rng.choice(major['abilities'] or ['吃苦耐劳'])}。"
                     f"工作地点：{rng.choice(PLACES)}。待遇：{'，'.join(rng.sample(PERKS, 3))}。")
             kind = "enterprise" if rng.random() < 0.9 else "school"
+            tags = (f"occupation:{occupation['code']}",)
         else:
             title = f"{major['name']}{rng.choice(OFFER_KINDS)}"
             parts = [rng.choice(major["goal"])] + rng.sample(major["courses"], min(2, len(major["courses"])))
@@ -166,6 +171,7 @@ def generate_postings(count: int, material: Material, seed: int) -> list[Posting
             parts += major["facing"][:1]
             body = "。".join(parts) + f"。联系地点：{rng.choice(PLACES)}。"
             kind = "school" if rng.random() < 0.9 else "enterprise"
+            tags = (f"major:{major['code']}",)
         county = rng.choice(county_codes)
         postings.append(Posting(
             id=i + 1, direction=direction, category=rng.choice(material.categories), kind=kind,
@@ -173,6 +179,7 @@ def generate_postings(count: int, material: Material, seed: int) -> list[Posting
             sectors=tuple(rng.sample(material.sectors, rng.choice((1, 1, 1, 2, 3)))),
             region_code=county, prefecture_code=material.counties[county],
             valid_until=None if rng.random() < 0.5 else date(2025, 1, 1) + timedelta(days=rng.randint(0, 730)),
+            tags=tags,
         ))
     return postings
 
@@ -193,7 +200,7 @@ def to_documents(postings: Sequence[Posting]) -> list[IndexDocument]:
         organization_id=p.organization_id, organization_name=f"机构{p.organization_id}", title=p.title,
         description=p.description, sectors=p.sectors, region_code=p.region_code, prefecture_code=p.prefecture_code,
         valid_until=p.valid_until, published_at="2025-06-01T08:00:00+08:00", title_tokens=tokens(p.title),
-        body_tokens=tokens(p.description), embedding_text=passage_text(p)) for p in postings]
+        body_tokens=tokens(p.description), tags=p.tags, embedding_text=passage_text(p)) for p in postings]
 
 
 def generate_queries(count: int, material: Material, seed: int) -> list[str]:
@@ -331,14 +338,6 @@ def percentiles(times_ms: Sequence[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, doc_id in enumerate(ranking, start=1):
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
-    return sorted(scores, key=lambda i: (-scores[i], i))
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -417,17 +416,21 @@ def bench_size(size: int, documents: list[IndexDocument], vectors: np.ndarray, q
     sector_sets = [set(d.sectors) for d in documents]
     region = np.array([d.region_code for d in documents])
 
-    def hybrid(tokens: list[str], vector: np.ndarray, filters: SearchFilters):
-        lexical = backend.lexical(tokens, filters, CANDIDATES)
-        semantic = backend.semantic(vector, filters, CANDIDATES)
-        return rrf([h.id for h in lexical], [h.id for h in semantic])[:20], semantic
+    # The product's own path (matching.gather + matching.score): lexical, semantic and crosswalk
+    # candidates, documents fetched, fusion and signals; only the query encoding is added apart.
+    index = SearchIndex(backend=backend, embedder=None, lock_path=workdir / "index.lock")
 
-    for tokens, vector, filters in zip(query_tokens, query_vectors, hybrid_filters, strict=True):
+    def hybrid(text: str, vector: np.ndarray, filters: SearchFilters):
+        found = matching.gather(index, text, filters, vector=vector)
+        ranked, _ = matching.score(found, matching.read_query(text))
+        return ranked[:20], found.semantic
+
+    for text, tokens, vector, filters in zip(queries, query_tokens, query_vectors, hybrid_filters, strict=True):
         ms, _ = timed(lambda t=tokens: backend.lexical(t, SearchFilters(), CANDIDATES))
         times["lexical"].append(ms)
         ms, hits = timed(lambda v=vector: backend.semantic(v, SearchFilters(), CANDIDATES))
         times["semantic"].append(ms)
-        ms, (_, filtered_hits) = timed(lambda t=tokens, v=vector, f=filters: hybrid(t, v, f))
+        ms, (_, filtered_hits) = timed(lambda q=text, v=vector, f=filters: hybrid(q, v, f))
         times["hybrid"].append(ms)
         ms, exact = timed(lambda v=vector: cosine.top(v, 10))
         times["numpy_cosine"].append(ms)
@@ -586,8 +589,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         (p50, p95), (b50, b95) = r["latency"]["posting_lexical"], r["latency"]["posting_bm25"]
         print(f"| {r['size']:,} | {r['posting_tokens']:.0f} | {p50:.0f} / {p95:.0f} ms | {b50:.1f} / {b95:.1f} ms |")
     print()
-    print("Hybrid = lexical + semantic, each with filters direction=offer, one sector, the counties of one "
-          f"prefecture, {CANDIDATES} candidates, fused by RRF (k={RRF_K}) in Python. The numpy BM25 baseline "
+    print("Hybrid = the product's matching.gather + matching.score (lexical, semantic and crosswalk channels, "
+          f"{CANDIDATES} candidates each, documents fetched, score fusion and signals) with filters "
+          "direction=offer, one sector and the counties of one prefecture. The numpy BM25 baseline "
           "builds in " + ", ".join(f"{r['bm25_build_s']:.1f} s ({r['size']:,})" for r in results)
           + "; it scores title+body without field weights. Peak RSS is the process's running maximum "
           "(includes the corpus, the baselines and the model).")

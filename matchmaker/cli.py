@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from marshmallow import ValidationError
+from werkzeug.serving import run_simple
 
 from matchmaker import accounts, create_app, demo, matching, organizations, postings, transfer
 from matchmaker.config import CONFIG_DIR
@@ -68,7 +69,8 @@ def serve(host: str, port: int) -> None:
         click.echo(f"gunicorn on http://{host}:{port} with {app.config['MATCHMAKER_WORKERS']} workers", err=True)
         os.execv(sys.executable, args)
     click.echo(f"matchmaker on http://{host}:{port} (instance {app.config['MATCHMAKER_HOME']})", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Werkzeug's server directly: Flask's app.run() refuses to start from inside a Flask CLI command.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @main.command("create-user")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from matchmaker import crosswalk
@@ -179,13 +180,16 @@ class Candidates:
     documents: dict[int, IndexDocument]
 
 
-def gather(index: SearchIndex, text: str, filters: SearchFilters,
-           weights: RankingWeights = DEFAULT_WEIGHTS) -> Candidates:
-    """Ask the backend's three channels for candidates under the same hard filters."""
+def gather(index: SearchIndex, text: str, filters: SearchFilters, weights: RankingWeights = DEFAULT_WEIGHTS, *,
+           vector: np.ndarray | None = None) -> Candidates:
+    """Ask the backend's three channels for candidates under the same hard filters.
+
+    `vector` is the text's query embedding when the caller already has it (benchmarks).
+    """
     backend, n = index.backend, weights.candidates
     tokens = tokenize(text)
     lexical = backend.lexical(tokens, filters, n) if tokens else []
-    semantic = backend.semantic(index.embedder.encode_query(text), filters, n)
+    semantic = backend.semantic(index.embedder.encode_query(text) if vector is None else vector, filters, n)
     tag_info = {tag: (weight, why) for tag, weight, why in
                 crosswalk.query_tags(text, sources=weights.crosswalk_sources, limit=weights.crosswalk_tags)}
     tagged = backend.tagged(list(tag_info), filters, n) if tag_info else []

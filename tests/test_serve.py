@@ -23,8 +23,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def production_server(app, **settings):
-    """Run `matchmaker serve` with production settings on the test app's database and home."""
+def server_process(app, **settings):
+    """Run `matchmaker serve` on the test app's database and home (production unless told otherwise)."""
     port = free_port()
     env = {**os.environ, "MATCHMAKER_HOME": app.config["MATCHMAKER_HOME"],
            "MATCHMAKER_DATABASE_URL": app.config["MATCHMAKER_DATABASE_URL"], "MATCHMAKER_PRODUCTION": "1",
@@ -61,11 +61,21 @@ def request(url, *, method="GET", body=None, token=None):
 def test_production_serve_runs_gunicorn_on_the_configured_database(app, make_org):
     make_org(name="贵州安顺航空零部件有限公司")
 
-    with production_server(app) as (base, server):
+    with server_process(app) as (base, server):
         body = request(base + "/api/v1/organizations")
 
     assert [o["name"] for o in body["items"]] == ["贵州安顺航空零部件有限公司"], server.output
     assert "Booting worker" in server.output
+
+
+def test_serve_without_production_settings_uses_the_builtin_server(app, make_org):
+    make_org(name="贵州毕节中药材种植有限公司")
+
+    with server_process(app, MATCHMAKER_PRODUCTION="0") as (base, server):
+        body = request(base + "/api/v1/organizations")
+
+    assert [o["name"] for o in body["items"]] == ["贵州毕节中药材种植有限公司"], server.output
+    assert "Booting worker" not in server.output
 
 
 @pytest.mark.model
@@ -73,7 +83,7 @@ def test_every_worker_sees_the_others_index_writes(app, make_org, make_user, use
     _, token = make_user(org=make_org(kind="school", name="贵州装备职业学院"))
     use_embedder(real_embedder)  # the index the server will find, made with the configured model
 
-    with production_server(app, MATCHMAKER_EMBEDDING_MODEL=str(real_embedder.model_name)) as (base, server):
+    with server_process(app, MATCHMAKER_EMBEDDING_MODEL=str(real_embedder.model_name)) as (base, server):
         created = request(base + "/api/v1/postings", method="POST", token=token, body={
             "direction": "offer", "category": "program", "title": "数控技术专业（高职专科）",
             "description": "培养数控编程、数控机床操作与维护人才。"})

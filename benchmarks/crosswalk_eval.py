@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 import time
@@ -31,6 +30,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from relevance import metrics  # noqa: E402 - the same measures as the full relevance run
 
 from matchmaker import crosswalk  # noqa: E402
 
@@ -61,20 +62,6 @@ def rank(tags: list[tuple[str, float, str]], index: dict[str, list[int]]) -> lis
         for i in index.get(tag, ()):
             scores[i] += weight
     return sorted(scores, key=lambda i: (-scores[i], i))
-
-
-def metrics(ranked_refs: list[str], relevant: set[str]) -> dict[str, float]:
-    top = ranked_refs[:K]
-    gains = [1.0 if ref in relevant else 0.0 for ref in top]
-    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), K)))
-    first = next((i for i, g in enumerate(gains) if g), None)
-    return {
-        "nDCG@10": dcg / ideal if ideal else 0.0,
-        "Recall@10": len({r for r in top if r in relevant}) / len(relevant) if relevant else 0.0,
-        "MRR@10": 1 / (first + 1) if first is not None else 0.0,
-        "hit@10": 1.0 if first is not None else 0.0,
-    }
 
 
 def evaluate(queries: list[dict], postings: list[dict], index: dict[str, list[int]], sources: tuple[str, ...],

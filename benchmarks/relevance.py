@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flask_migrate import upgrade  # noqa: E402
+
 from matchmaker import create_app, matching  # noqa: E402
 from matchmaker.extensions import db  # noqa: E402
 from matchmaker.indexing import documents, get_search_index  # noqa: E402
@@ -68,7 +70,7 @@ def evaluate(candidates, queries, refs, weights) -> dict[str, dict[str, float]]:
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     counts: dict[str, int] = defaultdict(int)
     for query, found in zip(queries, candidates, strict=True):
-        ranked, _ = matching.score(found, None, weights)
+        ranked, _ = matching.score(found, matching.read_query(query["query"]), weights)  # as search_postings
         scores = metrics([refs[doc_id] for doc_id, _ in ranked[:K]], set(query["relevant_major_codes"]))
         for group in ("all", query["query_type"]):
             counts[group] += 1
@@ -117,10 +119,8 @@ def main() -> None:
         for group in ("all", query["query_type"]):
             GROUP_SIZES[group] = GROUP_SIZES.get(group, 0) + 1
     with app.app_context():
+        upgrade()  # also brings a cached scratch instance up to the current schema
         if fresh:
-            from flask_migrate import upgrade
-
-            upgrade()
             report = import_file(args.dev_eval / "corpus.jsonl")
             assert report.written and not report.errors, report.errors[:3]
         index = get_search_index()

@@ -30,8 +30,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["PRODUCTION"],
         REMEMBER_COOKIE_SECURE=settings["PRODUCTION"],
-        JSON_SORT_KEYS=False,
     )
+    app.json.ensure_ascii = False  # readable Chinese in API responses
+    app.json.sort_keys = False
     logging.basicConfig(level=settings["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from matchmaker.extensions import configure_sqlite, db, login_manager, migrate

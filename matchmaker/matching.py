@@ -10,9 +10,11 @@ database in rank order.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -139,12 +141,17 @@ def match_posting(posting: Posting, index: SearchIndex, *, limit: int = 20, offs
                 {"posting_id": posting.id, "direction": direction, "categories": list(categories)})
 
 
-def match_organization(org: Organization, index: SearchIndex, *, per_posting: int = 5) -> list[tuple[Posting,
-                                                                                                     SearchResults]]:
+@dataclass
+class PostingMatches:
+    posting: Posting
+    matches: SearchResults
+
+
+def match_organization(org: Organization, index: SearchIndex, *, per_posting: int = 5) -> list[PostingMatches]:
     """For each open posting of an organization, its best counterparts."""
     postings = db.session.scalars(select(Posting).where(Posting.organization_id == org.id,
                                                         Posting.status == "published").order_by(Posting.id)).all()
-    return [(p, match_posting(p, index, limit=per_posting)) for p in postings if not p.expired]
+    return [PostingMatches(p, match_posting(p, index, limit=per_posting)) for p in postings if not p.expired]
 
 
 # --- the pipeline --------------------------------------------------------------------------
@@ -187,14 +194,27 @@ def gather(index: SearchIndex, text: str, filters: SearchFilters, weights: Ranki
     `vector` is the text's query embedding when the caller already has it (benchmarks).
     """
     backend, n = index.backend, weights.candidates
+
+    def semantic_hits() -> list[SemanticHit]:
+        return backend.semantic(index.embedder.encode_query(text) if vector is None else vector, filters, n)
+
+    # The model and SQLite release the GIL: encode + vector search run beside the lexical and
+    # crosswalk lookups, which roughly halves a query's latency on two cores (docs/BENCHMARKS.md).
+    semantic = _side_thread().submit(semantic_hits)
     tokens = tokenize(text)
     lexical = backend.lexical(tokens, filters, n) if tokens else []
-    semantic = backend.semantic(index.embedder.encode_query(text) if vector is None else vector, filters, n)
     tag_info = {tag: (weight, why) for tag, weight, why in
                 crosswalk.query_tags(text, sources=weights.crosswalk_sources, limit=weights.crosswalk_tags)}
     tagged = backend.tagged(list(tag_info), filters, n) if tag_info else []
+    semantic = semantic.result()
     ids = {h.id for h in lexical} | {h.id for h in semantic} | {h.id for h in tagged}
     return Candidates(lexical, semantic, tagged, tag_info, backend.documents(list(ids)))
+
+
+@functools.cache
+def _side_thread() -> ThreadPoolExecutor:
+    """Threads for the semantic channel (created on first search, one pool per process)."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
 
 
 def score(candidates: Candidates, source: Source | None,

@@ -67,6 +67,7 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 # sqlite-vec refuses KNN queries with k above this.
 MAX_KNN = 4096
+MMAP_BYTES = 4 << 30            # address space only; pages load on demand and are shared by processes
 # Longer lexical queries keep only their rarest terms (see EmbeddedBackend._rarest).
 MAX_QUERY_TERMS = 32
 # BM25 column weights (title, body): a term in the title counts three times as much.
@@ -178,6 +179,9 @@ class EmbeddedBackend:
         connection.execute(f"PRAGMA synchronous = {'OFF' if self._staging else 'FULL'}")
         # Keep a large WAL (after a rebuild's bulk copy) from lingering at full size.
         connection.execute("PRAGMA journal_size_limit = 67108864")
+        # Read the file through mmap: every vector search scans all vectors, and copying them
+        # through SQLite's page cache costs a third of the time (65 → 45 ms at 100k vectors).
+        connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         # Document frequencies of terms, to keep only a long query's rarest terms (see lexical).
         connection.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, 'fts', 'row')")
         return connection

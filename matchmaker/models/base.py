@@ -48,6 +48,19 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class HasSectors:
+    """`sectors`: the codes held by a model's `sector_links` rows, read and written as a list."""
+
+    @property
+    def sectors(self) -> list[str]:
+        return [link.sector_code for link in self.sector_links]
+
+    @sectors.setter
+    def sectors(self, codes: Iterable[str]) -> None:
+        link_class = type(self).sector_links.property.mapper.class_
+        sync_sector_links(self.sector_links, codes, lambda code: link_class(sector_code=code))
+
+
 def sync_sector_links(links: list[Any], codes: Iterable[str], make_link: Callable[[str], Any]) -> None:
     """Make a sector-link collection hold exactly `codes`, in order, keeping unchanged rows.
 

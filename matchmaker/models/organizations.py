@@ -8,10 +8,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
-from matchmaker.models.base import Timestamped, UTCDateTime, sync_sector_links
+from matchmaker.models.base import HasSectors, Timestamped, UTCDateTime
 
 
-class Organization(Timestamped, db.Model):
+class Organization(HasSectors, Timestamped, db.Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,14 +32,6 @@ class Organization(Timestamped, db.Model):
     sector_links: Mapped[list[OrganizationSector]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationSector.position")
     postings = relationship("Posting", back_populates="organization", lazy="dynamic")
-
-    @property
-    def sectors(self) -> list[str]:
-        return [link.sector_code for link in self.sector_links]
-
-    @sectors.setter
-    def sectors(self, codes: list[str]) -> None:
-        sync_sector_links(self.sector_links, codes, lambda code: OrganizationSector(sector_code=code))
 
     @property
     def verified(self) -> bool:

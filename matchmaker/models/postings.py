@@ -8,11 +8,11 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
-from matchmaker.models.base import Timestamped, UTCDateTime, local_today, sync_sector_links
+from matchmaker.models.base import HasSectors, Timestamped, UTCDateTime, local_today
 from matchmaker.models.organizations import Organization
 
 
-class Posting(Timestamped, db.Model):
+class Posting(HasSectors, Timestamped, db.Model):
     __tablename__ = "postings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,14 +39,6 @@ class Posting(Timestamped, db.Model):
     organization: Mapped[Organization] = relationship(back_populates="postings", lazy="joined")
     sector_links: Mapped[list[PostingSector]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PostingSector.position")
-
-    @property
-    def sectors(self) -> list[str]:
-        return [link.sector_code for link in self.sector_links]
-
-    @sectors.setter
-    def sectors(self, codes: list[str]) -> None:
-        sync_sector_links(self.sector_links, codes, lambda code: PostingSector(sector_code=code))
 
     @property
     def expired(self) -> bool:

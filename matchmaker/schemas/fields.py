@@ -73,46 +73,52 @@ class Bounded(fields.Integer):
         return number
 
 
-class SectorCode(fields.String):
-    """A sector given by code or Chinese name; loads as the code."""
+class TaxonomyTerm(fields.String):
+    """A taxonomy term given by code or Chinese name; loads as the code, or names the problem."""
+
+    description = ""
+    unknown = Message("", "")
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
-        self.metadata.setdefault("description", "Sector code (e.g. `tea`) or Chinese name (e.g. 茶叶).")
+        if self.description:
+            self.metadata.setdefault("description", self.description)
+
+    def resolve(self, text: str) -> str:
+        raise NotImplementedError
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return get_taxonomy().resolve_sector(text)
+            return self.resolve(text)
         except UnknownTerm:
-            raise ValidationError(UNKNOWN_SECTOR.format(value=text)) from None
+            raise ValidationError(self.unknown.format(
+                value=text, choices=", ".join(get_taxonomy().categories))) from None
 
 
-class RegionCode(fields.String):
-    """A Guizhou region given by administrative code or Chinese name; loads as the 6-digit code."""
+class SectorCode(TaxonomyTerm):
+    description = "Sector code (e.g. `tea`) or Chinese name (e.g. 茶叶)."
+    unknown = UNKNOWN_SECTOR
 
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.metadata.setdefault("description", "Administrative code (520102, 5201, 52) or name (南明区, 贵阳市).")
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return get_taxonomy().resolve_region(text)
-        except UnknownTerm:
-            raise ValidationError(UNKNOWN_REGION.format(value=text)) from None
+    def resolve(self, text: str) -> str:
+        return get_taxonomy().resolve_sector(text)
 
 
-class CategoryCode(fields.String):
-    """A posting category given by code or Chinese name; loads as the code."""
+class RegionCode(TaxonomyTerm):
+    """Loads as the 6-digit administrative code."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        taxonomy = get_taxonomy()
-        try:
-            return taxonomy.resolve_category(text)
-        except UnknownTerm:
-            raise ValidationError(UNKNOWN_CATEGORY.format(value=text, choices=", ".join(taxonomy.categories))) from None
+    description = "Administrative code (520102, 5201, 52) or name (南明区, 贵阳市)."
+    unknown = UNKNOWN_REGION
+
+    def resolve(self, text: str) -> str:
+        return get_taxonomy().resolve_region(text)
+
+
+class CategoryCode(TaxonomyTerm):
+    unknown = UNKNOWN_CATEGORY
+
+    def resolve(self, text: str) -> str:
+        return get_taxonomy().resolve_category(text)
 
 
 class SectorList(fields.List):

@@ -45,3 +45,22 @@ class SearchResultsSchema(Schema):
     total = fields.Integer(metadata={"description": "How many candidates passed the filters and matched."})
     facets = fields.Dict(metadata={"description": "Counts per sector, region (prefecture), category and kind."})
     query = fields.Dict()
+
+
+class PostingBriefSchema(Schema):
+    id = fields.Integer()
+    ref = fields.String(allow_none=True)
+    title = fields.String()
+    direction = fields.String()
+    category = fields.String()
+
+
+class PostingMatchesSchema(Schema):
+    """One open posting of an organization with its best counterparts."""
+
+    posting = fields.Nested(PostingBriefSchema)
+    matches = fields.Nested(SearchResultsSchema)
+
+
+class OrganizationMatchesSchema(Schema):
+    postings = fields.List(fields.Nested(PostingMatchesSchema))

@@ -134,3 +134,19 @@ def test_posters_confirm_the_suggested_majors_and_occupations(client, make_org, 
     assert confirmed.status_code == 200 and [t["tag"] for t in confirmed.json["tags"]] == [occupations[0]["tag"]]
     assert confirmed.json["tags"][0]["name"] == occupations[0]["name"]
     assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "tags.0"
+
+
+def test_an_organization_sees_its_best_counterparts_for_each_open_posting(client, make_org, make_user):
+    _, coordinator = make_user(role="coordinator")
+    factory, school = make_org(kind="enterprise"), make_org(kind="school")
+    need = post(client, coordinator, organization_id=factory.id, direction="need", category="talent",
+                title="招聘数控车床操作工")
+    closed = post(client, coordinator, organization_id=factory.id, direction="need", category="mentor",
+                  title="数控技术导师")
+    client.post(f"/api/v1/postings/{closed['id']}/close", headers={"Authorization": f"Bearer {coordinator}"})
+    program = post(client, coordinator, organization_id=school.id, title="数控技术专业")
+
+    body = client.get(f"/api/v1/organizations/{factory.id}/matches").json
+
+    assert [entry["posting"]["id"] for entry in body["postings"]] == [need["id"]]
+    assert [r["id"] for r in body["postings"][0]["matches"]["results"]] == [program["id"]]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from matchmaker import organizations
+from matchmaker import matching, organizations
+from matchmaker.indexing import get_search_index
 from matchmaker.schemas.common import page_schema
 from matchmaker.schemas.organizations import (
     OrganizationContactSchema,
@@ -12,6 +13,7 @@ from matchmaker.schemas.organizations import (
     OrganizationListArgsSchema,
     OrganizationOutSchema,
 )
+from matchmaker.schemas.search import OrganizationMatchesSchema
 from matchmaker.web.auth import api_user, require_api_user
 from matchmaker.web.transaction import commit
 
@@ -92,3 +94,11 @@ def close_organization(org_id):
     org = organizations.close_organization(organizations.find_organization(id=org_id), require_api_user())
     commit()
     return org
+
+
+@blp.get("/<int:org_id>/matches")
+@blp.response(200, OrganizationMatchesSchema)
+def organization_matches(org_id):
+    """An organization's open postings, each with its five best counterparts."""
+    org = organizations.get_visible_organization(api_user(), id=org_id)
+    return {"postings": matching.match_organization(org, get_search_index())}

@@ -30,18 +30,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["PRODUCTION"],
         REMEMBER_COOKIE_SECURE=settings["PRODUCTION"],
+        RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE"],
+        MAX_CONTENT_LENGTH=11 * 1024 * 1024,  # the largest request: an import upload of up to 10 MB
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.json.ensure_ascii = False  # readable Chinese in API responses
     app.json.sort_keys = False
     logging.basicConfig(level=settings["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from matchmaker.extensions import configure_sqlite, db, login_manager, migrate
+    from matchmaker.extensions import configure_sqlite, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     from matchmaker import indexing, web
 

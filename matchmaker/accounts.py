@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,9 +12,11 @@ from matchmaker.errors import InvalidInput, Message, NotFound
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, Organization, User, utcnow
 from matchmaker.models.users import ROLES
+from matchmaker.organizations import register_organization
 
 TOKEN_PREFIX = "mm_"
 MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 50  # users.name
 
 
 class Operator:
@@ -31,30 +34,46 @@ class Operator:
 OPERATOR = Operator()
 
 
-def create_user(email: str, password: str, *, role: str = "member",
-                organization: Organization | None = None, name: str = "") -> User:
-    """Add a user with a hashed password; members must belong to an organization."""
+def check_new_user(email: str, password: str, name: str = "") -> dict[str, list[Message]]:
+    """Problems with a new user's e-mail, password and display name, by field (empty when fine)."""
     email = email.strip().lower()
     problems: dict[str, list[Message]] = {}
     if "@" not in email or len(email) > 254:
         problems["email"] = [Message("不是有效的电子邮件地址。", "Not a valid email address.")]
     elif db.session.scalar(select(User.id).where(User.email == email)) is not None:
         problems["email"] = [Message("该邮箱已注册。", "A user with this e-mail already exists.")]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems["password"] = [Message("密码至少需要 {n} 个字符。", "The password needs at least {n} characters.")
+                                .format(n=MIN_PASSWORD_LENGTH)]
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        problems["name"] = [Message("姓名不能超过 {n} 个字符。", "The name may have at most {n} characters.")
+                            .format(n=MAX_NAME_LENGTH)]
+    return problems
+
+
+def create_user(email: str, password: str, *, role: str = "member",
+                organization: Organization | None = None, name: str = "") -> User:
+    """Add a user with a hashed password; members must belong to an organization."""
+    email = email.strip().lower()
+    problems = check_new_user(email, password, name)
     if role not in ROLES:
         problems["role"] = [Message("角色须为 {choices} 之一。", "Role must be one of {choices}.").format(
             choices=", ".join(ROLES))]
     if role == "member" and organization is None:
         problems["organization"] = [Message("机构成员必须属于一个机构。", "A member must belong to an organization.")]
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems["password"] = [Message("密码至少需要 {n} 个字符。", "The password needs at least {n} characters.")
-                                .format(n=MIN_PASSWORD_LENGTH)]
     if problems:
         raise InvalidInput(problems)
-    user = User(email=email, name=name, role=role, organization=organization,
+    user = User(email=email, name=name.strip(), role=role, organization=organization,
                 password_hash=generate_password_hash(password))
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def register(org_data: dict[str, Any], email: str, password: str, name: str = "") -> User:
+    """A new organization (unverified) and its first member, from the public registration page."""
+    org = register_organization(org_data)
+    return create_user(email, password, role="member", organization=org, name=name)
 
 
 def find_user(email: str) -> User:

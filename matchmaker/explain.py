@@ -105,5 +105,6 @@ def category_signal(need: str, offer: str, taxonomy: Taxonomy, contribution: flo
 
 
 def freshness_signal(age_days: int, contribution: float) -> dict[str, Any]:
-    return {"name": "freshness", "detail_zh": f"{age_days} 天前发布", "detail": f"published {age_days} days ago",
+    when = "今天发布" if age_days == 0 else f"{age_days} 天前发布"
+    return {"name": "freshness", "detail_zh": when, "detail": f"published {age_days} days ago",
             "contribution": round(contribution, 6)}

@@ -2,6 +2,8 @@
 
 import logging
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,6 +21,8 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
+# No default limits: only the views that ask for one (login) are limited.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def configure_sqlite(engine: Engine) -> None:

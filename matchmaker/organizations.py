@@ -14,7 +14,7 @@ from sqlalchemy import Select, or_, select
 from matchmaker.errors import InvalidInput, Message, NotFound, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.indexing.outbox import record_organization_change
-from matchmaker.models import Organization, OrganizationSector, utcnow
+from matchmaker.models import Organization, OrganizationSector, User, utcnow
 from matchmaker.taxonomy import get_taxonomy
 
 EDITABLE_FIELDS = ("ref", "name", "kind", "subtype", "region_code", "description", "website",
@@ -40,6 +40,17 @@ def create_organization(data: dict[str, Any], actor: Any, *, verified: bool = Fa
     return org
 
 
+def register_organization(data: dict[str, Any]) -> Organization:
+    """Add an organization from self-registration: it stays unverified until a coordinator verifies it."""
+    check_ref_free(Organization, data.get("ref"), None)
+    check_subtype(data["kind"], data.get("subtype"))
+    org = Organization()
+    assign_fields(org, data, EDITABLE_FIELDS)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
 def update_organization(org: Organization, data: dict[str, Any], actor: Any) -> Organization:
     """Change the given fields of an organization its members or a coordinator manage."""
     require_manager(org, actor)
@@ -58,6 +69,19 @@ def verify_organization(org: Organization, actor: Any, verified: bool = True) ->
         org.verified_at = None
     elif org.verified_at is None:
         org.verified_at = utcnow()
+        org.rejected_at = org.rejection_reason = None
+    return _saved(org)
+
+
+def reject_organization(org: Organization, actor: Any, reason: str) -> Organization:
+    """Refuse verification with a reason the organization's members see; they may correct and ask again."""
+    if not actor.is_coordinator:
+        raise PermissionDenied(Message("只有协调员可以审核机构。", "Only coordinators verify organizations."))
+    if not reason.strip():
+        raise InvalidInput({"reason": [Message("请说明不予认证的原因。", "Give the reason for rejecting.")]})
+    org.verified_at = None
+    org.rejected_at = utcnow()
+    org.rejection_reason = reason.strip()[:500]
     return _saved(org)
 
 
@@ -133,6 +157,11 @@ def check_subtype(kind: str, subtype: str | None) -> None:
     if subtype and subtype not in known.subtypes:
         raise InvalidInput({"subtype": [WRONG_SUBTYPE.format(
             subtype=subtype, kind=kind, kind_name=known.name, choices="、".join(known.subtypes))]})
+
+
+def members_of(org: Organization) -> list[User]:
+    """The organization's active users."""
+    return list(db.session.scalars(select(User).where(User.organization_id == org.id, User.active.is_(True))))
 
 
 def require_manager(org: Organization, actor: Any) -> None:

@@ -7,11 +7,12 @@ publishing; renewing is publishing again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from matchmaker import crosswalk
 from matchmaker.errors import InvalidInput, Message, NotFound
@@ -173,6 +174,26 @@ def public_condition(today: date):
     return and_(Posting.status == "published",
                 or_(Posting.valid_until.is_(None), Posting.valid_until >= today),
                 Organization.verified_at.is_not(None), Organization.closed_at.is_(None))
+
+
+@dataclass(frozen=True)
+class PublicCounts:
+    by_direction: dict[str, int]      # need | offer → public postings
+    by_sector: dict[str, int]         # sector code → public postings
+    organizations: int                # verified, open organizations
+
+
+def public_counts() -> PublicCounts:
+    """What the public can see, counted: for the home page."""
+    public = visible_postings(None).subquery()
+    by_direction = dict(db.session.execute(select(public.c.direction, func.count())
+                                           .group_by(public.c.direction)).all())
+    by_sector = dict(db.session.execute(select(PostingSector.sector_code, func.count())
+                                        .where(PostingSector.posting_id.in_(select(public.c.id)))
+                                        .group_by(PostingSector.sector_code)).all())
+    organizations = db.session.scalar(select(func.count(Organization.id)).where(
+        Organization.verified_at.is_not(None), Organization.closed_at.is_(None)))
+    return PublicCounts(by_direction, by_sector, organizations or 0)
 
 
 def visible_postings(viewer: Any) -> Select:

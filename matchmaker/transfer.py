@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,11 +36,17 @@ DUPLICATE_REF = Message("编号「{ref}」在第 {line} 行已出现过。", "Re
 UNKNOWN_ORG = Message("机构编号「{ref}」既不在文件中也不在数据库中。",
                       "Organization ref {ref!r} is neither in the file nor in the database.")
 OTHER_ORG = Message("编号「{ref}」属于另一机构的发布。", "Ref {ref!r} belongs to a posting of another organization.")
+UNREADABLE = Message("无法读取文件 {name}：请使用 UTF-8 编码的 CSV、Excel（.xlsx）或 JSON Lines 文件（{error}）。",
+                     "Cannot read {name}: use a UTF-8 CSV, an Excel (.xlsx) or a JSON Lines file ({error}).")
 BAD_JSON = Message("不是有效的 JSON 对象：{error}", "Not a valid JSON object: {error}")
 
 
 class UnsupportedFormat(MatchmakerError):
     code = "unsupported_format"
+
+
+class UnreadableFile(MatchmakerError):
+    code = "unreadable_file"
 
 
 @dataclass
@@ -76,12 +83,18 @@ def file_format(path: Path) -> str:
 # --- reading ---------------------------------------------------------------------------
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | Message]]:
-    """(line number, row) pairs; a row that cannot be parsed is given as its error message."""
+    """(line number, row) pairs; a row that cannot be parsed is given as its error message.
+
+    A file that cannot be read at all (wrong encoding, not really Excel) raises UnreadableFile.
+    """
     fmt = file_format(path)
-    if fmt == "jsonl":
-        return list(_read_jsonl(path))
-    raw = _read_csv(path) if fmt == "csv" else _read_xlsx(path)
-    return [(line, _typed(cells)) for line, cells in raw]
+    try:
+        if fmt == "jsonl":
+            return list(_read_jsonl(path))
+        raw = _read_csv(path) if fmt == "csv" else _read_xlsx(path)
+        return [(line, _typed(cells)) for line, cells in raw]
+    except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableFile(UNREADABLE.format(name=path.name, error=str(exc)[:200])) from None
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Message]]:
@@ -146,15 +159,21 @@ def _typed(cells: dict[str, Any]) -> dict[str, Any]:
 
 # --- importing -------------------------------------------------------------------------
 
-def import_file(path: Path, *, skip_invalid: bool = False, is_demo: bool = False,
+def import_file(path: Path, *, skip_invalid: bool = False, is_demo: bool = False, dry_run: bool = False,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import a file; see `import_rows`."""
-    return import_rows(read_rows(path), skip_invalid=skip_invalid, is_demo=is_demo, progress=progress)
+    return import_rows(read_rows(path), skip_invalid=skip_invalid, is_demo=is_demo, dry_run=dry_run,
+                       progress=progress)
 
 
 def import_rows(rows: Iterable[tuple[int, dict[str, Any] | Message]], *, skip_invalid: bool = False,
-                is_demo: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Create or update organizations and postings by ref, as the operator; commit or roll back."""
+                is_demo: bool = False, dry_run: bool = False,
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Create or update organizations and postings by ref, as the operator; commit or roll back.
+
+    `dry_run` checks every row exactly as an import would, reports what would be created and
+    updated, and rolls everything back.
+    """
     report = ImportReport()
     seen: dict[tuple[str, str], int] = {}
     for line, raw in rows:
@@ -164,7 +183,7 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any] | Message]], *, skip_in
             report.errors.append(RowError(line, ref, problems))
         if progress:
             progress(1)
-    if report.errors and not skip_invalid:
+    if dry_run or (report.errors and not skip_invalid):
         db.session.rollback()
     else:
         db.session.commit()

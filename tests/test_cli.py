@@ -40,7 +40,9 @@ def test_create_token_for_unknown_user(cli):
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["create-user"], ["create-token"], ["import"], ["export"],
-                                     ["load-demo"], ["models", "prepare"], ["db", "upgrade"]])
+                                     ["load-demo"], ["models", "prepare"], ["db", "upgrade"],
+                                     ["search"], ["match"], ["reindex"], ["sync-index"], ["index-status"],
+                                     ["send-digests"], ["send-mail"]])
 def test_every_command_has_help(command):
     from click.testing import CliRunner
 

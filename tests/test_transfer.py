@@ -175,3 +175,25 @@ def test_unsupported_file_types_are_refused(cli, tmp_path):
     for command in ("import", "export"):
         result = cli(command, str(path))
         assert result.exit_code == 1 and ".jsonl" in result.output
+
+
+def test_a_dry_run_reports_what_would_happen_and_writes_nothing(app, tmp_path, count):
+    from matchmaker.transfer import import_file
+
+    path = write_jsonl(tmp_path / "rows.jsonl", [ORG, SCHOOL, NEED, {**OFFER, "sectors": ["火星农业"]}])
+    with app.app_context():
+        report = import_file(path, dry_run=True)
+
+    assert not report.written and report.created == {"organization": 2, "posting": 1}
+    assert [error.line for error in report.errors] == [4]
+    assert (count(Organization), count(Posting)) == (0, 0)
+
+
+@pytest.mark.parametrize(("content", "name"), [(b"\xff\xfe\x00garbage", "rows.csv"), (b"not a zip", "rows.xlsx")])
+def test_unreadable_files_get_a_clear_error(cli, tmp_path, content, name):
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    result = cli("import", str(path))
+
+    assert result.exit_code == 1 and "无法读取文件" in result.output and "Cannot read" in result.output

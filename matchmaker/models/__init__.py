@@ -1,10 +1,12 @@
 """SQLAlchemy tables, one module per aggregate."""
 
 from matchmaker.models.base import local_today, utcnow
+from matchmaker.models.contacts import ContactRequest, MatchMark
 from matchmaker.models.indexing import IndexOperation
+from matchmaker.models.notifications import Notification, NotificationSettings
 from matchmaker.models.organizations import Organization, OrganizationSector
 from matchmaker.models.postings import Posting, PostingSector
 from matchmaker.models.users import ApiToken, User
 
-__all__ = ["ApiToken", "IndexOperation", "Organization", "OrganizationSector", "Posting", "PostingSector", "User",
-           "local_today", "utcnow"]
+__all__ = ["ApiToken", "ContactRequest", "IndexOperation", "MatchMark", "Notification", "NotificationSettings",
+           "Organization", "OrganizationSector", "Posting", "PostingSector", "User", "local_today", "utcnow"]

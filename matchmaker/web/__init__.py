@@ -16,15 +16,27 @@ csrf = CSRFProtect()
 
 def init_app(app: Flask) -> None:
     from matchmaker.web import api, pages
+    from matchmaker.web.pages import account, coordinator, member, notifications, public
 
     csrf.init_app(app)
     api.init_app(app)
     for blueprint in api.BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens, not cookies: no cross-site forgery to guard against
-    app.register_blueprint(pages.bp)
+    pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp])
     app.register_error_handler(MatchmakerError, handle_matchmaker_error)
-    login_manager.login_view = "pages.login"
+    app.context_processor(navigation)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "请先登录。"
     login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+
+
+def navigation() -> dict[str, Any]:
+    """What every page's header needs: unread notifications of the logged-in user."""
+    from flask_login import current_user
+
+    from matchmaker.notifications import unread_count
+
+    return {"unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0}
 
 
 def handle_matchmaker_error(error: MatchmakerError) -> Any:

@@ -1,4 +1,4 @@
-"""The pages that exist so far: home, log in, log out."""
+"""Public pages: home. (Log in and log out: test_pages_account.py.)"""
 
 from __future__ import annotations
 
@@ -23,16 +23,3 @@ def test_home_escapes_user_text(client, make_org, make_user, bearer):
 
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 
-
-def test_login_and_logout(client, make_org, make_user):
-    user, _ = make_user(org=make_org())
-
-    wrong = client.post("/login", data={"email": user.email, "password": "nope"})
-    right = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
-    home = client.get("/").get_data(as_text=True)
-    client.post("/logout")
-
-    assert wrong.status_code == 400 and "邮箱或密码不正确" in wrong.get_data(as_text=True)
-    assert right.status_code == 302
-    assert user.email in home
-    assert user.email not in client.get("/").get_data(as_text=True)

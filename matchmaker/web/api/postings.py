@@ -42,7 +42,7 @@ def create_posting(data):
     org = postings.organization_for_posting(user, data.pop("organization_id", None),
                                             data.pop("organization_ref", None))
     posting = postings.create_posting(org, data, user)
-    commit()
+    commit(announce=[posting])
     return posting
 
 
@@ -72,7 +72,7 @@ def publish_posting(args, posting_id):
     """Publish a draft, reopen a closed posting or renew an expired one."""
     posting = postings.publish_posting(postings.find_posting(id=posting_id), require_api_user(),
                                        args.get("valid_until"))
-    commit()
+    commit(announce=[posting])
     return posting
 
 

@@ -1,0 +1,112 @@
+"""Server-rendered pages (Simplified Chinese). Each module is one blueprint for one audience.
+
+Pages validate forms with the API's own marshmallow schemas, so a bad field gets the same
+message in a page as in the API, shown beside the field.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, abort, request
+from flask_login import current_user, login_required
+from marshmallow import Schema, ValidationError, fields
+
+from matchmaker.errors import InvalidInput, Message, flatten_errors
+from matchmaker.models.base import LOCAL_TZ
+
+FieldErrors = dict[str, list[Message]]
+
+
+def viewer() -> Any:
+    """The logged-in user, or None."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def member_required(view: Callable) -> Callable:
+    """Logged in and belonging to an organization."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.organization_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def coordinator_required(view: Callable) -> Callable:
+    """Logged in as a coordinator or an admin."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_coordinator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def form_data(schema: Schema, form: Any | None = None) -> dict[str, Any]:
+    """The submitted form as the JSON the schema expects, so pages and the API judge input alike.
+
+    Lists for list fields, integers for integer fields. An input left empty is "" for a required
+    field (the API's 不能为空), null for a field that may be null (it clears the value), and left
+    out otherwise; inputs the form does not have stay unset.
+    """
+    form = request.form if form is None else form
+    data: dict[str, Any] = {}
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if isinstance(field, fields.List):
+            values = [v.strip() for v in form.getlist(key) if v.strip()]
+            if values or key in form:
+                data[key] = values
+            continue
+        value = form.get(key)
+        if value is None:
+            continue
+        if not value.strip():
+            if field.required:
+                data[key] = ""
+            elif field.allow_none:
+                data[key] = None
+            continue
+        value = value.strip()
+        if isinstance(field, fields.Integer) and value.isdigit():
+            value = int(value)
+        data[key] = value
+    return data
+
+
+def load_form(schema: Schema, form: Any | None = None) -> dict[str, Any]:
+    """Validate the submitted form; raise InvalidInput with the API's messages for bad fields."""
+    try:
+        return schema.load(form_data(schema, form))
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages) from None
+
+
+def field_errors(error: InvalidInput) -> FieldErrors:
+    """Messages by top-level field name (a bad `sectors.1` shows beside the sectors input)."""
+    by_field: FieldErrors = {}
+    for path, message in flatten_errors(error.fields):
+        by_field.setdefault(path.split(".")[0], []).append(message)
+    return by_field
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as China time ('2025-03-01 14:05'); empty for None."""
+    return value.astimezone(LOCAL_TZ).strftime(fmt) if value else ""
+
+
+def init_app(app: Flask, blueprints: Iterable[Any]) -> None:
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    app.add_template_filter(local_time)
+    app.add_template_global(local_time)

@@ -1,0 +1,245 @@
+"""Coordinators: verifying organizations, all postings and contact requests, bulk import."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import case, func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from matchmaker import contacts, organizations, postings, transfer
+from matchmaker.errors import InvalidInput, MatchmakerError, Message
+from matchmaker.extensions import db
+from matchmaker.models import Organization, Posting
+from matchmaker.schemas.postings import PostingListArgsSchema
+from matchmaker.taxonomy import get_taxonomy
+from matchmaker.web.pages import coordinator_required, field_errors, load_form, viewer
+from matchmaker.web.transaction import commit
+
+log = logging.getLogger(__name__)
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+QUEUES = {"pending": "待审核", "verified": "已认证", "closed": "已关闭"}
+QUEUE_PAGE_SIZE = 20
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+NO_FILE = Message("请选择要导入的文件。", "Choose a file to import.")
+TOO_LARGE = Message("文件超过 10 MB，请拆分后分批导入。",
+                    "The file is larger than 10 MB; split it and import the parts.")
+NO_UPLOAD = Message("找不到上传的文件，请重新上传。", "The uploaded file is gone; upload it again.")
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    return {"page_url": page_url}
+
+
+def page_url(page: int) -> str:
+    """This page's address with the same query (filters) and another page number."""
+    return url_for(request.endpoint, **request.view_args, **{**request.args.to_dict(flat=False), "page": page})
+
+
+# --- organizations: the verification queue -----------------------------------------------
+
+@bp.get("/organizations")
+@coordinator_required
+def organization_queue():
+    return render_queue(queue_arg(request.args), page_arg(request.args))
+
+
+@bp.post("/organizations/<int:org_id>/verify")
+@coordinator_required
+def verify(org_id: int):
+    org = organizations.verify_organization(organizations.find_organization(id=org_id), viewer())
+    name = org.name
+    commit()
+    flash(f"已认证「{name}」：其已发布的信息现已公开，并可被搜索。")
+    return redirect(url_for(".organization_queue", show=queue_arg(request.form), page=page_arg(request.form)))
+
+
+@bp.post("/organizations/<int:org_id>/reject")
+@coordinator_required
+def reject(org_id: int):
+    org = organizations.find_organization(id=org_id)
+    reason = request.form.get("reason", "")
+    try:
+        organizations.reject_organization(org, viewer(), reason)
+    except InvalidInput as error:
+        return render_queue(queue_arg(request.form), page_arg(request.form), errors={org.id: field_errors(error)},
+                            reasons={org.id: reason}, status=422)
+    name = org.name
+    commit()
+    flash(f"已将「{name}」标为不予认证；该机构成员可在本机构页面看到原因，修改后可再次申请。")
+    return redirect(url_for(".organization_queue", show=queue_arg(request.form), page=page_arg(request.form)))
+
+
+def render_queue(show: str, page: int, *, errors: dict[int, Any] | None = None,
+                 reasons: dict[int, str] | None = None, status: int = 200):
+    listed = db.paginate(queue_query(show), page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
+    return render_template("coordinator/organizations.html", show=show, queues=QUEUES, listed=listed,
+                           totals={name: db.session.scalar(select(func.count()).select_from(
+                               queue_query(name).order_by(None).subquery())) for name in QUEUES},
+                           posting_counts=posting_counts([org.id for org in listed.items]),
+                           members={org.id: organizations.members_of(org) for org in listed.items},
+                           taxonomy=get_taxonomy(), errors=errors or {}, reasons=reasons or {}), status
+
+
+def queue_query(show: str):
+    """Organizations of one tab: the queue puts those never rejected before the rejected ones, oldest first."""
+    stmt = select(Organization)
+    if show == "verified":
+        return stmt.where(Organization.verified_at.is_not(None), Organization.closed_at.is_(None)) \
+            .order_by(Organization.verified_at.desc(), Organization.id.desc())
+    if show == "closed":
+        return stmt.where(Organization.closed_at.is_not(None)).order_by(Organization.closed_at.desc())
+    return stmt.where(Organization.verified_at.is_(None), Organization.closed_at.is_(None)) \
+        .order_by(case((Organization.rejected_at.is_(None), 0), else_=1), Organization.created_at, Organization.id)
+
+
+def posting_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """organization id → (all postings, published postings)."""
+    if not org_ids:
+        return {}
+    rows = db.session.execute(
+        select(Posting.organization_id, func.count(Posting.id),
+               func.sum(case((Posting.status == "published", 1), else_=0)))
+        .where(Posting.organization_id.in_(org_ids)).group_by(Posting.organization_id))
+    return {org_id: (total, int(published or 0)) for org_id, total, published in rows}
+
+
+def queue_arg(args: Any) -> str:
+    show = args.get("show", "pending")
+    return show if show in QUEUES else "pending"
+
+
+def page_arg(args: Any) -> int:
+    page = args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+
+
+# --- postings and contact requests --------------------------------------------------------
+
+@bp.get("/postings")
+@coordinator_required
+def posting_list():
+    try:
+        filters = load_form(PostingListArgsSchema(), request.args)
+    except InvalidInput as error:
+        return render_template("coordinator/postings.html", listed=None, errors=field_errors(error),
+                               taxonomy=get_taxonomy(), options=filter_options()), 422
+    return render_template("coordinator/postings.html", listed=postings.list_postings(filters, viewer()),
+                           errors={}, taxonomy=get_taxonomy(), options=filter_options())
+
+
+def filter_options() -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices of the posting filters; counties indented under their prefecture."""
+    taxonomy = get_taxonomy()
+    regions = []
+    for prefecture in (r for r in taxonomy.regions.values() if r.level == "prefecture"):
+        regions.append((prefecture.code, prefecture.name))
+        regions.extend((r.code, "\u3000" + r.name) for r in taxonomy.regions.values() if r.parent == prefecture.code)
+    return {"category": [(c.code, c.name) for c in taxonomy.categories.values()],
+            "sector": [(s.code, f"{s.group_name} · {s.name}") for s in taxonomy.sectors.values()],
+            "region": regions}
+
+
+@bp.get("/contacts")
+@coordinator_required
+def contact_list():
+    return render_template("coordinator/contacts.html", requests=contacts.contact_requests(viewer()))
+
+
+# --- bulk import: upload, preview, confirm ------------------------------------------------
+
+@bp.get("/import")
+@coordinator_required
+def import_form():
+    return render_template("coordinator/import.html", errors={})
+
+
+@bp.post("/import")
+@coordinator_required
+def import_preview():
+    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # the form's other fields and multipart framing
+    try:
+        upload_id, path = save_upload(request.files.get("file"))
+        report = dry_run(read_upload(path))
+    except InvalidInput as error:
+        return render_template("coordinator/import.html", errors=field_errors(error)), 422
+    return render_template("coordinator/import.html", errors={}, report=report, upload_id=upload_id,
+                           filename=request.files["file"].filename, confirmed=False)
+
+
+@bp.post("/import/confirm")
+@coordinator_required
+def import_confirm():
+    upload_id = request.form.get("upload", "")
+    try:
+        rows = read_upload(stored_upload(upload_id))
+    except InvalidInput as error:
+        return render_template("coordinator/import.html", errors=field_errors(error)), 422
+    report = transfer.import_rows(rows, skip_invalid=request.form.get("skip_invalid") == "1")
+    if report.written:
+        commit()  # the rows are committed; this brings the search index up to date
+    return render_template("coordinator/import.html", errors={}, report=report, upload_id=upload_id,
+                           filename=request.form.get("filename", ""), confirmed=True), \
+        200 if report.written else 422
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """Raised while the form is read: here, or before the view by the CSRF check or the app's own limit."""
+    return render_template("coordinator/import.html", errors={"file": [TOO_LARGE]}), 413
+
+
+def uploads_dir() -> Path:
+    folder = Path(current_app.config["MATCHMAKER_HOME"]) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_upload(upload: FileStorage | None) -> tuple[str, Path]:
+    """Keep an uploaded import file under HOME/uploads with a random name and its own suffix."""
+    if upload is None or not upload.filename:
+        raise InvalidInput({"file": [NO_FILE]})
+    suffix = Path(upload.filename).suffix.lower()
+    try:
+        transfer.file_format(Path(f"upload{suffix}"))
+    except MatchmakerError as error:
+        raise InvalidInput({"file": [error.message]}) from None
+    upload_id = secrets.token_hex(16)
+    path = uploads_dir() / f"{upload_id}{suffix}"
+    upload.save(path)
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        path.unlink()
+        raise InvalidInput({"file": [TOO_LARGE]})
+    return upload_id, path
+
+
+def stored_upload(upload_id: str) -> Path:
+    """The file saved by `save_upload` under this id."""
+    if UPLOAD_ID.fullmatch(upload_id):
+        for suffix in transfer.FORMATS:
+            path = uploads_dir() / f"{upload_id}{suffix}"
+            if path.is_file():
+                return path
+    raise InvalidInput({"file": [NO_UPLOAD]})
+
+
+def read_upload(path: Path) -> list[tuple[int, Any]]:
+    try:
+        return transfer.read_rows(path)
+    except MatchmakerError as exc:
+        raise InvalidInput({"file": [exc.message]}) from None
+
+
+def dry_run(rows: list[tuple[int, Any]]) -> transfer.ImportReport:
+    """Check every row exactly as the import would, then undo it all: the report says what would happen."""
+    return transfer.import_rows(rows, dry_run=True)
+

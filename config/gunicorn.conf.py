@@ -11,3 +11,10 @@ accesslog = "-"
 errorlog = "-"
 # Requests larger than this are refused before they reach the app (bulk import goes through the CLI).
 limit_request_line = 8190
+
+
+def post_worker_init(worker):
+    """Load the model, crosswalk and tokenizer in the background so the first search is fast."""
+    from matchmaker.indexing import warm_up_in_background
+
+    warm_up_in_background(worker.wsgi)

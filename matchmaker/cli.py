@@ -21,7 +21,7 @@ from matchmaker import accounts, create_app, demo, matching, organizations, post
 from matchmaker.config import CONFIG_DIR
 from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound
 from matchmaker.extensions import db, schema_is_current
-from matchmaker.indexing import get_search_index
+from matchmaker.indexing import get_search_index, warm_up_in_background
 from matchmaker.indexing.base import IndexMissing, IndexStale, SearchError
 from matchmaker.indexing.sync import pending_changes, reindex, searchable_count, sync_index
 from matchmaker.schemas.search import SearchArgsSchema, SearchResultsSchema
@@ -69,6 +69,7 @@ def serve(host: str, port: int) -> None:
         click.echo(f"gunicorn on http://{host}:{port} with {app.config['MATCHMAKER_WORKERS']} workers", err=True)
         os.execv(sys.executable, args)
     click.echo(f"matchmaker on http://{host}:{port} (instance {app.config['MATCHMAKER_HOME']})", err=True)
+    warm_up_in_background(app)
     # Werkzeug's server directly: Flask's app.run() refuses to start from inside a Flask CLI command.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

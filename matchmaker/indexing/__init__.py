@@ -47,3 +47,28 @@ def build_search_index(config) -> SearchIndex:
     log.info("search backend: embedded index in %s; embedding model %s", folder, embedder.model_name)
     return SearchIndex(backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder,
                        lock_path=folder / "index.lock")
+
+
+def warm_up(app: Flask) -> None:
+    """Load what the first search needs (model, crosswalk, tokenizer) so no user waits for it.
+
+    Meant for a background thread right after a server process starts; failures are only logged
+    (the first search will then report them).
+    """
+    from matchmaker import crosswalk
+    from matchmaker.indexing.tokenizer import tokenize
+
+    try:
+        with app.app_context():
+            tokenize("预热")
+            crosswalk.load()
+            get_search_index(app).embedder.encode_query("预热")
+        log.info("search warmed up")
+    except Exception:  # noqa: BLE001 - a warm-up must never take the server down
+        log.exception("warming up search failed")
+
+
+def warm_up_in_background(app: Flask) -> None:
+    import threading
+
+    threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()

@@ -382,3 +382,36 @@ def send_mail_command() -> None:
         fail(MatchmakerError(Message("仍有 {owed} 封邮件未能发送（邮件服务器不可用？），稍后请再运行本命令。",
                                      "{owed} mail(s) could not be sent (is the SMTP server down?); run this again "
                                      "later.").format(owed=owed)))
+
+
+@main.command("schedule-meetings", with_appcontext=False)  # a pure computation: no app, no database
+@click.argument("instance_file", metavar="INSTANCE.json",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Solver seconds (for both stages together with --fair).")
+@click.option("--fair", is_flag=True,
+              help="First raise the fewest meetings anyone gets, then maximise the total weight.")
+@click.option("--json", "as_json", is_flag=True, help="Print the schedule as JSON.")
+def schedule_meetings(instance_file: Path, time_limit: float, fair: bool, as_json: bool) -> None:
+    """Schedule an event's meeting requests into (time slot, table) pairs with the CP-SAT solver.
+
+    INSTANCE.json holds "slots" ([{"id", "start", "end"}]), "tables" (a count or a list of names),
+    "participants" ([{"id", "unavailable": [slot ids], "max_meetings"?}]), "requests"
+    ([{"id", "a", "b", "weight"}]) and optionally "fixed" ([{"request", "slot", "table"}]): meetings
+    to keep where they are. Maximises the total weight of the scheduled requests.
+    """
+    from matchmaker.events import scheduler  # imports OR-Tools: only this command pays for it
+
+    try:
+        instance = scheduler.load_instance(instance_file.read_bytes())
+        result = scheduler.schedule(instance, time_limit=time_limit, fair=fair)
+    except MatchmakerError as error:
+        fail(error)
+    except OSError as exc:
+        fail(MatchmakerError(Message("无法读取 {file}：{error}", "Cannot read {file}: {error}")
+                             .format(file=str(instance_file), error=exc.strerror or str(exc))))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in scheduler.describe(instance, result):
+            click.echo(line)

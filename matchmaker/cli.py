@@ -384,6 +384,29 @@ def send_mail_command() -> None:
                                      "later.").format(owed=owed)))
 
 
+@main.command("event-reminders")
+@with_appcontext
+def event_reminders_command() -> None:
+    """Remind and expire unanswered meeting requests of matchmaking events (run it hourly from cron).
+
+    Before an event's request deadline, the receivers of a request still unanswered after a day
+    are reminded (at most once a day); after the deadline such requests expire. Reminders are
+    in-app notifications, mailed when MATCHMAKER_SMTP_HOST is set.
+    """
+    from matchmaker import notifications
+    from matchmaker.events import operations
+    from matchmaker.mail import MailError, mailer_from
+
+    require_current_schema()
+    expired, reminded = operations.remind_all()
+    db.session.commit()
+    click.echo(f"{reminded} reminder(s), {expired} request(s) expired")
+    try:
+        notifications.deliver_mail(mailer_from(current_app.config), current_app.config["MATCHMAKER_SITE_URL"])
+    except MailError as exc:
+        click.echo(f"mail not sent now (sent later by send-mail): {exc}", err=True)
+
+
 @main.command("schedule-meetings", with_appcontext=False)  # a pure computation: no app, no database
 @click.argument("instance_file", metavar="INSTANCE.json",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -50,6 +50,8 @@ SETTINGS: dict[str, Setting] = {
     "MAIL_FROM": Setting("matchmaker@localhost", str, "Sender address of notification e-mails."),
     "MATCH_NOTIFY_SCORE": Setting(2.0, float, "Ranking score from which a new posting is announced to its "
                                   "counterparts as a new match."),
+    "SCHEDULE_TIME_LIMIT": Setting(10.0, float, "Seconds the meeting scheduler may search when a coordinator "
+                                   "builds an event's schedule (the page waits for it)."),
     "LOGIN_LIMIT": Setting("5 per minute;20 per hour", str, "Failed-login limit per address and account "
                            "(Flask-Limiter syntax)."),
     "RATELIMIT_STORAGE": Setting("memory://", str, "Where login limits are counted; redis://127.0.0.1:6379 "

@@ -126,8 +126,11 @@ def search_postings(index: SearchIndex, query: str, filters: SearchFilters, *, l
 
 
 def match_posting(posting: Posting, index: SearchIndex, *, limit: int = 20, offset: int = 0,
-                  weights: RankingWeights = DEFAULT_WEIGHTS) -> SearchResults:
-    """The complementary postings of the other side for one posting, best first, explained."""
+                  weights: RankingWeights = DEFAULT_WEIGHTS, among: tuple[int, ...] = ()) -> SearchResults:
+    """The complementary postings of the other side for one posting, best first, explained.
+
+    `among` limits the counterparts to these organizations (e.g. an event's participants).
+    """
     _check_page(limit, offset)
     taxonomy = get_taxonomy()
     if posting.direction == "need":
@@ -135,7 +138,8 @@ def match_posting(posting: Posting, index: SearchIndex, *, limit: int = 20, offs
     else:
         direction, categories = "need", taxonomy.need_categories_for(posting.category)
     filters = SearchFilters(direction=direction, categories=tuple(categories),
-                            exclude_organization_id=posting.organization_id, valid_on=local_today())
+                            exclude_organization_id=posting.organization_id, organization_ids=among,
+                            valid_on=local_today())
     source = Source(posting.category, tuple(posting.sectors), posting.region_code, posting.direction)
     return _run(index, embedding_text(posting), filters, source, limit, offset, weights,
                 {"posting_id": posting.id, "direction": direction, "categories": list(categories)})

@@ -24,13 +24,14 @@ from matchmaker.organizations import members_of
 
 log = logging.getLogger(__name__)
 DIGEST_INTERVAL = timedelta(days=7)
-KIND_NAMES = {"new_match": "新的匹配", "contact_request": "联系请求", "contact_answer": "联系请求的答复"}
+KIND_NAMES = {"new_match": "新的匹配", "contact_request": "联系请求", "contact_answer": "联系请求的答复",
+              "event": "对接活动"}
 
 
 def settings_for(user: User) -> NotificationSettings:
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
-        settings = NotificationSettings(user_id=user.id, new_match=True, contact_request=True, contact_answer=True,
+        settings = NotificationSettings(user_id=user.id, **dict.fromkeys(NOTIFICATION_KINDS, True),
                                         email_mode="immediate")
         db.session.add(settings)
     return settings

@@ -54,6 +54,7 @@ class SearchFilters:
     region_codes: tuple[str, ...] = ()       # any of; callers expand a prefecture to its counties
     kinds: tuple[str, ...] = ()
     exclude_organization_id: int | None = None
+    organization_ids: tuple[int, ...] = ()   # any of (e.g. the organizations registered for an event)
     valid_on: date | None = None             # drop documents whose valid_until is before this day
 
 

@@ -578,6 +578,8 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list]:
     if filters.exclude_organization_id is not None:
         clauses.append("organization_id != ?")
         params.append(filters.exclude_organization_id)
+    if filters.organization_ids:
+        any_of("organization_id", filters.organization_ids)
     if filters.valid_on is not None:
         clauses.append("(valid_until IS NULL OR valid_until >= ?)")
         params.append(filters.valid_on.isoformat())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matchmaker.extensions import db
 from matchmaker.models.base import UTCDateTime, utcnow
 
-NOTIFICATION_KINDS = ("new_match", "contact_request", "contact_answer")
+NOTIFICATION_KINDS = ("new_match", "contact_request", "contact_answer", "event")
 EMAIL_MODES = ("immediate", "weekly", "off")
 
 
@@ -39,6 +39,7 @@ class NotificationSettings(db.Model):
     new_match: Mapped[bool] = mapped_column(Boolean, default=True)
     contact_request: Mapped[bool] = mapped_column(Boolean, default=True)
     contact_answer: Mapped[bool] = mapped_column(Boolean, default=True)
+    event: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # matchmaking events
     email_mode: Mapped[str] = mapped_column(String(12), default="immediate")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
-from matchmaker.errors import MatchmakerError
+from matchmaker.errors import Conflict, MatchmakerError, Message
 from matchmaker.extensions import db, login_manager
 from matchmaker.models import User
 
@@ -16,14 +18,17 @@ csrf = CSRFProtect()
 
 def init_app(app: Flask) -> None:
     from matchmaker.web import api, pages
-    from matchmaker.web.pages import account, coordinator, member, notifications, public
+    from matchmaker.web.pages import account, coordinator, events, member, notifications, public
 
     csrf.init_app(app)
     api.init_app(app)
     for blueprint in api.BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens, not cookies: no cross-site forgery to guard against
-    pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp])
+    pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp,
+                                events.bp])
     app.register_error_handler(MatchmakerError, handle_matchmaker_error)
+    app.register_error_handler(StaleDataError, handle_concurrent_change)
+    app.register_error_handler(OperationalError, handle_concurrent_change)
     app.context_processor(navigation)
     login_manager.login_view = "account.login"
     login_manager.login_message = "请先登录。"
@@ -37,6 +42,20 @@ def navigation() -> dict[str, Any]:
     from matchmaker.notifications import unread_count
 
     return {"unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0}
+
+
+def handle_concurrent_change(error: Exception) -> Any:
+    """Two writers changed the same row at once: the later one is refused, with nothing written.
+
+    PostgreSQL reports it through the version column (StaleDataError); SQLite refuses to let a
+    transaction that read before another one's commit write at all ("database is locked").
+    """
+    if isinstance(error, OperationalError) and "database is locked" not in str(error.orig):
+        raise error
+    db.session.rollback()
+    return handle_matchmaker_error(Conflict(Message(
+        "这条数据刚被其他人修改，您的更改未保存。请刷新页面后重试。",
+        "Someone else changed this just now; your change was not saved. Reload and try again.")))
 
 
 def handle_matchmaker_error(error: MatchmakerError) -> Any:

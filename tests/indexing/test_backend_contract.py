@@ -158,6 +158,7 @@ def passes(doc: IndexDocument, f: SearchFilters) -> bool:
             and (not f.region_codes or doc.region_code in f.region_codes)
             and (not f.kinds or doc.kind in f.kinds)
             and (f.exclude_organization_id is None or doc.organization_id != f.exclude_organization_id)
+            and (not f.organization_ids or doc.organization_id in f.organization_ids)
             and (f.valid_on is None or doc.valid_until is None or doc.valid_until >= f.valid_on))
 
 
@@ -171,6 +172,7 @@ FILTER_CASES = {
     "prefecture-code": SearchFilters(region_codes=("520300",)),       # only docs stored at prefecture level
     "kinds": SearchFilters(kinds=("school",)),
     "exclude-organization": SearchFilters(exclude_organization_id=2),
+    "organizations": SearchFilters(organization_ids=(1, 3)),
     "valid-on": SearchFilters(valid_on=date(2025, 6, 1)),            # the day itself is still valid
     "combined": SearchFilters(direction="offer", categories=("talent", "training"), sectors=("tea", "chili"),
                               region_codes=("520102", "520103", "520302", "520300"), kinds=("enterprise",),

@@ -71,8 +71,9 @@ def test_mark_all_read(client, app, member):
 
 def test_settings_show_the_defaults_and_save_changes(client, app, member):
     page = client.get("/notifications/settings").get_data(as_text=True)
-    assert page.count("checked") == 4  # three kinds and 每条即时发送
+    assert page.count("checked") == 5  # four kinds and 每条即时发送
     assert re.search(r'value="immediate" checked', page) and "新的匹配" in page and "联系请求的答复" in page
+    assert "对接活动" in page
     assert "本站尚未配置邮件服务器" in page
 
     saved = client.post("/notifications/settings", data={"kinds": ["contact_request"], "email_mode": "weekly"},
@@ -84,7 +85,8 @@ def test_settings_show_the_defaults_and_save_changes(client, app, member):
     assert re.search(r'value="weekly" checked', page)
     with app.app_context():
         settings = db.session.get(NotificationSettings, member.id)
-        assert (settings.new_match, settings.contact_request, settings.contact_answer) == (False, True, False)
+        assert (settings.new_match, settings.contact_request, settings.contact_answer, settings.event) == \
+            (False, True, False, False)
         assert settings.email_mode == "weekly"
 
 

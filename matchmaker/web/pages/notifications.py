@@ -20,7 +20,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 EMAIL_MODE_NAMES = {"immediate": "每条即时发送", "weekly": "每周汇总", "off": "不发邮件"}
 KIND_HINTS = {"new_match": "有新发布与本机构的需求或供给相匹配时",
               "contact_request": "其他机构请求与本机构联系时",
-              "contact_answer": "本机构发出的联系请求得到答复时"}
+              "contact_answer": "本机构发出的联系请求得到答复时",
+              "event": "对接活动的报名审核、洽谈日程发布和成效回访"}
 
 
 @bp.get("")

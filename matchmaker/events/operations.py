@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -33,7 +33,7 @@ from matchmaker.models import (
     User,
     utcnow,
 )
-from matchmaker.models.base import LOCAL_TZ
+from matchmaker.models.base import local_time
 from matchmaker.models.events import OUTCOME_STAGES, OUTCOMES
 from matchmaker.organizations import members_of
 
@@ -62,10 +62,6 @@ def check_version(event: Event, seen: int | None) -> None:
 
 def pair_names(request: MeetingRequest) -> str:
     return f"{request.from_participant.organization.name} – {request.to_participant.organization.name}"
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
 
 
 def create_event(data: dict[str, Any], actor: Any) -> Event:
@@ -226,15 +222,17 @@ class Counterpart:
     own_posting: Posting | None    # ours it matched
 
 
-def recommended_counterparts(participant: EventParticipant, index: Any, *, per_posting: int = 30) -> list[Counterpart]:
+def recommended_counterparts(participant: EventParticipant, index: Any, *, per_posting: int = 30,
+                             only: EventParticipant | None = None) -> list[Counterpart]:
     """The event's approved counterparts of the other side, best match first, with the reason.
 
     Each of our open postings is matched among the other participants' postings; a counterpart
-    scores its best match. Counterparts without a matching posting follow, unranked.
+    scores its best match. Counterparts without a matching posting follow, unranked. `only`
+    limits the matching to one counterpart.
     """
     event, org = participant.event, participant.organization
     others = [p for p in event.participants if p.status == "approved" and p.id != participant.id
-              and p.organization.kind != org.kind]
+              and p.organization.kind != org.kind and (only is None or p.id == only.id)]
     by_org = {p.organization_id: p for p in others}
     best: dict[int, Counterpart] = {}
     own = db.session.scalars(select(Posting).where(Posting.organization_id == org.id,
@@ -258,8 +256,7 @@ def recommended_counterparts(participant: EventParticipant, index: Any, *, per_p
 
 def pair_score(participant: EventParticipant, counterpart: EventParticipant, index: Any) -> float:
     """How well a counterpart matches a participant (its best posting match; 0 when none)."""
-    return next((c.score for c in recommended_counterparts(participant, index) if c.participant.id == counterpart.id),
-                0.0)
+    return next((c.score for c in recommended_counterparts(participant, index, only=counterpart)), 0.0)
 
 
 def request_meeting(event: Event, from_participant: EventParticipant, to_participant: EventParticipant,
@@ -344,7 +341,7 @@ def expire_and_remind(event: Event, *, remind_after: timedelta = timedelta(days=
         elif now - (request.reminded_at or request.created_at) >= remind_after:
             notifications.notify(members_of(request.to_participant.organization), "contact_request",
                                  f"提醒：{request.from_participant.organization.name} 的洽谈申请待您答复",
-                                 f"请在 {event.request_deadline.astimezone(LOCAL_TZ):%m-%d %H:%M} 前答复。",
+                                 f"请在 {local_time(event.request_deadline, '%m-%d %H:%M')} 前答复。",
                                  f"/events/{event.id}/requests")
             request.reminded_at = now
             reminded += 1
@@ -384,11 +381,12 @@ def build_schedule(event: Event, actor: Any, seen_version: int | None, *, time_l
                                                                            MeetingRequest.status == "accepted"))
                 if r.from_participant.status == r.to_participant.status == "approved"]
     meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id)).all()
-    kept = [m for m in meetings if m.published and keep_published and m.request in accepted]
+    accepted_ids = {r.id for r in accepted}
+    kept = [m for m in meetings if m.published and keep_published and m.request_id in accepted_ids]
     clashes = [m for m in kept if m.slot_id in m.request.from_participant.unavailable_slot_ids
                or m.slot_id in m.request.to_participant.unavailable_slot_ids]
     if clashes:
-        names = "；".join(f"{pair_names(m.request)}（{local_time(m.slot.starts_at)}）" for m in clashes)
+        names = "；".join(f"{pair_names(m.request)}（{local_time(m.slot.starts_at, '%m-%d %H:%M')}）" for m in clashes)
         raise InvalidInput({"keep_published": [Message(
             "已发布的洽谈与参会方后来标记的不可用时段冲突：{names}。请选择重新安排已发布的洽谈。",
             "Published meetings clash with slots marked unavailable since: {names}. Choose to re-arrange "

@@ -9,10 +9,11 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from matchmaker.events.operations import other_side
 from matchmaker.models import Event, EventParticipant, Meeting
-from matchmaker.models.base import LOCAL_TZ
+from matchmaker.models.base import LOCAL_TZ, local_time
 from matchmaker.taxonomy import get_taxonomy
 
 PRODUCT_ID = "-//Guizhou matchmaker//event agenda//ZH"
@@ -89,7 +90,7 @@ def schedule_xlsx(event: Event, meetings: Sequence[Meeting]) -> bytes:
 
 
 def _clock(moment) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime(TIME)
+    return local_time(moment, TIME)
 
 
 def _header(sheet, names: list[str]) -> None:
@@ -100,8 +101,6 @@ def _header(sheet, names: list[str]) -> None:
 
 
 def _widths(sheet, widths: list[int]) -> None:
-    from openpyxl.utils import get_column_letter
-
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
 

@@ -598,12 +598,20 @@ class _Model:
         self.of_participant: dict[int, list[int]] = defaultdict(list)
         self.rows = self._base_rows()
         self.minimum = 0
-        self.cp = cp_model.CpModel()
-        self.x = [self.cp.new_bool_var("") for _ in self.pairs]
-        for row in self.rows:
-            self._add_to_cp(row)
-        for v in self.fixed:
-            self.cp.add(self.x[v] == 1)
+        self._cp: cp_model.CpModel | None = None
+        self.x: list[cp_model.IntVar] = []
+
+    @property
+    def cp(self) -> cp_model.CpModel:
+        """The CP-SAT model, built on first use: when the LP bound proves the start optimal, never."""
+        if self._cp is None:
+            self._cp = cp_model.CpModel()
+            self.x = [self._cp.new_bool_var("") for _ in self.pairs]
+            for row in self.rows:
+                self._add_to_cp(row)
+            for v in self.fixed:
+                self._cp.add(self.x[v] == 1)
+        return self._cp
 
     def _base_rows(self) -> list[_Row]:
         problem = self.problem
@@ -647,14 +655,14 @@ class _Model:
             for p in sorted(self.problem.schedulable):
                 row = _Row(self.of_participant[p], lo=minimum)
                 self.rows.append(row)
-                self._add_to_cp(row)
+                if self._cp is not None:  # else it goes in with the other rows when the model is built
+                    self._add_to_cp(row)
 
     def maximise_weight(self, hint: dict[int, int], time_limit: float, workers: int, seed: int,
                         lp_relaxation: bool = True) -> _Outcome:
         """Solve the LP relaxation, start from the better of `hint` and the rounded LP schedule, and
         let CP-SAT search only if the LP bound does not already prove that start optimal."""
         started = time.perf_counter()
-        self.cp.maximize(cp_model.LinearExpr.weighted_sum(self.x, self.weights))
         relaxation = self._relaxation(time_limit * LP_SHARE) if lp_relaxation else None
         lp_bound = math.inf
         if relaxation is not None:
@@ -665,6 +673,7 @@ class _Model:
         spent = time.perf_counter() - started
         if self.value(hint) >= lp_bound:
             return _Outcome(hint, "optimal", lp_bound, spent)
+        self.cp.maximize(cp_model.LinearExpr.weighted_sum(self.x, self.weights))
         outcome = self._search(hint, max(time_limit - spent, 0.1 * time_limit), workers, seed)
         outcome.bound = min(outcome.bound, lp_bound)
         if self.value(outcome.chosen) >= outcome.bound:  # the LP bound can prove what CP-SAT has not yet

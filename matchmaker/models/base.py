@@ -24,6 +24,11 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time as China time ('2025-03-01 14:05'); empty for None."""
+    return value.astimezone(LOCAL_TZ).strftime(fmt) if value else ""
+
+
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC datetime on every database (SQLite drops the zone on its own)."""
 

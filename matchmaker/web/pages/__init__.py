@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, abort, request
@@ -16,7 +15,7 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields
 
 from matchmaker.errors import InvalidInput, Message, flatten_errors
-from matchmaker.models.base import LOCAL_TZ
+from matchmaker.models.base import local_time
 
 FieldErrors = dict[str, list[Message]]
 
@@ -98,11 +97,6 @@ def field_errors(error: InvalidInput) -> FieldErrors:
     for path, message in flatten_errors(error.fields):
         by_field.setdefault(path.split(".")[0], []).append(message)
     return by_field
-
-
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as China time ('2025-03-01 14:05'); empty for None."""
-    return value.astimezone(LOCAL_TZ).strftime(fmt) if value else ""
 
 
 def init_app(app: Flask, blueprints: Iterable[Any]) -> None:

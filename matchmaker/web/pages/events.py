@@ -8,9 +8,10 @@ change is refused with a clear message instead of overwriting the first one's.
 from __future__ import annotations
 
 from collections import Counter
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -21,7 +22,7 @@ from matchmaker.events import outputs
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
 from matchmaker.models import Event, EventParticipant, Meeting, MeetingOutcome, MeetingRequest
-from matchmaker.models.base import LOCAL_TZ
+from matchmaker.models.base import local_time
 from matchmaker.schemas.events import EventInSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.web.pages import (
@@ -32,6 +33,7 @@ from matchmaker.web.pages import (
     member_required,
     viewer,
 )
+from matchmaker.web.pages.member import form_options
 from matchmaker.web.transaction import commit
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -58,7 +60,7 @@ def helpers() -> dict[str, Any]:
 
 
 def clock(moment: Any) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
+    return local_time(moment, "%H:%M")
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -186,12 +188,10 @@ def form_values(event: Event) -> dict[str, Any]:
 
 def local_input(moment: Any) -> str:
     """A stored time as a datetime-local input's value, in China time."""
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    return local_time(moment, "%Y-%m-%dT%H:%M")
 
 
 def render_form(event: Event | None, values: dict[str, Any], errors: FieldErrors, status: int = 200):
-    from matchmaker.web.pages.member import form_options
-
     return render_template("events/form.html", event=event, values=values, errors=errors,
                            options=form_options()), status
 
@@ -341,9 +341,8 @@ def agenda_xlsx(event_id: int):
 
 
 def download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
+    response = send_file(BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "private, no-store"  # an agenda is one organization's business
     return response
 
 

@@ -4,25 +4,47 @@ VENV := .venv
 BIN := $(VENV)/bin
 export MATCHMAKER_HOME ?= $(CURDIR)/instance
 MODEL_DIR := $(MATCHMAKER_HOME)/models/multilingual-e5-small
+# Downloads kept between runs, outside the tracked files.
+CACHE := $(CURDIR)/.cache
+# The official minimal server distributions from Maven Central, newest of each major served:
+# 8.x runs on Java 17, 9.x on Java 21+ (tests/servers.py picks a JDK from /usr/lib/jvm).
+ELASTICSEARCH_VERSIONS ?= 8.19.21 9.2.8
+ELASTICSEARCH_HOMES := $(ELASTICSEARCH_VERSIONS:%=$(CACHE)/elasticsearch/elasticsearch-%)
 
-.PHONY: demo test install model chromium screenshots lint clean
+.PHONY: demo test install model test-services test-packages elasticsearch chromium screenshots lint clean
 
-## demo: install, prepare the model, load demo data and serve on http://127.0.0.1:5000
+## demo: install, prepare the model, load demo data and serve on http://127.0.0.1:5000 (needs only Python)
 demo: model
 	$(BIN)/matchmaker db upgrade
 	$(BIN)/matchmaker load-demo
 	$(BIN)/matchmaker serve --host 127.0.0.1 --port 5000
 
-## test: install, prepare the model and run the whole test suite (browser tests use Debian's Chromium)
-test: model chromium
-	MATCHMAKER_TEST_MODEL_DIR=$(MODEL_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
+## test: install, prepare the model, fetch what the suite's servers need, and run the whole suite.
+## The suite starts PostgreSQL, Redis and Elasticsearch itself (tests/servers.py) and stops them at the end.
+test: model test-services
+	MATCHMAKER_TEST_MODEL_DIR=$(MODEL_DIR) MATCHMAKER_TEST_ELASTICSEARCH_HOMES="$(ELASTICSEARCH_HOMES)" \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The browser tests drive Debian's Chromium through Playwright (never a downloaded browser);
-# a CJK font and Chromium's language packs make their screenshots show Chinese text and dates.
-chromium:
-	@{ command -v chromium && fc-list | grep -qi wqy; } >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-l10n fonts-wqy-microhei; }
+test-services: test-packages elasticsearch
+
+# Chromium, PostgreSQL, Redis and unzip from Debian's packages, when missing (sudo when not root).
+test-packages:
+	@scripts/install-test-packages.sh
+
+# Skipped when the tests are pointed at a running cluster.
+ifeq ($(MATCHMAKER_TEST_ELASTICSEARCH_URL),)
+elasticsearch: $(ELASTICSEARCH_HOMES:%=%/bin/elasticsearch)
+else
+elasticsearch:
+endif
+
+$(CACHE)/elasticsearch/elasticsearch-%/bin/elasticsearch:
+	mvn -q -B dependency:copy -Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$*:zip \
+	  -DoutputDirectory=$(CACHE)/elasticsearch
+	cd $(CACHE)/elasticsearch && rm -rf elasticsearch-$* && unzip -q elasticsearch-$*.zip && rm elasticsearch-$*.zip
+	touch $@
+
+chromium: test-packages
 
 ## screenshots: refresh docs/screenshots/ from the browser tests' last run
 screenshots:
@@ -30,11 +52,11 @@ screenshots:
 
 install: $(VENV)/.installed
 
-# torch comes first, pinned: it takes the CPU wheel on disk instead of a multi-GB CUDA build.
+# torch comes from PyPI as the CUDA build (about 4.6 GB installed); it runs on the CPU. It is pinned in
+# pyproject.toml, so it is downloaded once per venv.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 

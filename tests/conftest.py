@@ -1,15 +1,23 @@
-"""Shared fixtures: an app on a fresh database, its HTTP client and CLI runner, and factories.
+"""Shared fixtures: an app on a fresh database, its HTTP client and CLI runner, servers, and factories.
 
-Every test that uses `app` runs twice: on SQLite (the embedded default) and on the real
-PostgreSQL server at 127.0.0.1:5432 (the production configuration). The suite creates
-its own PostgreSQL database and drops it at the end. Set MATCHMAKER_TEST_DATABASES=sqlite
-to run only the SQLite half while developing.
+Every test that uses `app` runs twice: on SQLite (the embedded default) and on a real
+PostgreSQL server (the production configuration). The suite starts its own PostgreSQL,
+Redis and Elasticsearch servers (tests/servers.py) unless these name running ones:
+
+    MATCHMAKER_TEST_DATABASE_URL       a PostgreSQL server where the suite may create and drop
+                                       databases, e.g. postgresql://postgres@127.0.0.1:5432/postgres
+    MATCHMAKER_TEST_REDIS_URL          e.g. redis://127.0.0.1:6379/15 (the tests write to it)
+    MATCHMAKER_TEST_ELASTICSEARCH_URL  e.g. http://127.0.0.1:9200 (the tests create indices named matchmaker-test-*)
+
+A server that cannot be had fails the tests that need it, with the reason; nothing is
+skipped. Set MATCHMAKER_TEST_DATABASES=sqlite to run only the SQLite half while developing.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,9 +39,85 @@ from matchmaker.indexing.embedder import EmbeddingCache, FakeEmbedder, SentenceT
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import reindex
 from matchmaker.models import Organization, User
+from tests import servers
 
-POSTGRES_ADMIN_URL = os.environ.get("MATCHMAKER_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 DATABASES = [name for name in os.environ.get("MATCHMAKER_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
+ROOT = Path(__file__).resolve().parent.parent
+STARTED: list[servers.Server] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A terminated run (CI timeout, `kill`) unwinds like Ctrl-C, so fixtures stop their servers.
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    servers.remove_stale_workdirs()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for server in STARTED:
+        memory = f", {server.info['memory_mb']:.0f} MiB resident" if "memory_mb" in server.info else ""
+        terminalreporter.write_line(f"started {server.name} at {server.url} in {server.started_in:.1f} s{memory}")
+
+
+def start_server(start: Callable[[], servers.Server]) -> servers.Server:
+    """Start a server for the session, failing (not skipping) with the reason when it cannot be had."""
+    try:
+        server = start()
+    except servers.ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    STARTED.append(server)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server (a database on it) where the suite may create and drop databases."""
+    if os.environ.get("MATCHMAKER_TEST_DATABASE_URL"):
+        yield os.environ["MATCHMAKER_TEST_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        return
+    server = start_server(servers.start_postgres)
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    if os.environ.get("MATCHMAKER_TEST_REDIS_URL"):
+        yield os.environ["MATCHMAKER_TEST_REDIS_URL"]
+        return
+    server = start_server(servers.start_redis)
+    yield server.url
+    server.stop()
+
+
+def _elasticsearch_distributions() -> list[Path]:
+    """Unpacked distributions to test against: as `make test` names them, else what `.cache/` holds."""
+    named = os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_HOMES")
+    if named is not None:
+        return [Path(home) for home in named.split()]
+    return sorted(path.parent.parent for path in ROOT.glob(".cache/elasticsearch/*/bin/elasticsearch"))
+
+
+ELASTICSEARCH_TARGETS: list[Any] = (["external"] if os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_URL")
+                                    else _elasticsearch_distributions() or ["missing"])
+
+
+@pytest.fixture(scope="session", params=ELASTICSEARCH_TARGETS,
+                ids=lambda target: target if isinstance(target, str) else target.name)
+def elasticsearch_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A live Elasticsearch: each cached distribution (8.x and 9.x) in turn, or the configured cluster."""
+    if request.param == "external":
+        yield os.environ["MATCHMAKER_TEST_ELASTICSEARCH_URL"].rstrip("/")
+        return
+    if request.param == "missing":
+        pytest.fail("No Elasticsearch distribution in .cache/elasticsearch/: run the tests with `make test`, which "
+                    "fetches it from Maven Central, or set MATCHMAKER_TEST_ELASTICSEARCH_URL.", pytrace=False)
+    server = start_server(lambda: servers.start_elasticsearch(request.param))
+    server.info["memory_mb"] = server.resident_memory_mb()
+    yield server.url
+    server.stop()
 
 
 def _migrate(home: Path, url: str) -> None:
@@ -54,15 +138,16 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         _migrate(home, f"sqlite:///{home / 'matchmaker.db'}")
         yield {"kind": "sqlite", "template": home / "matchmaker.db"}
         return
+    admin_url = request.getfixturevalue("postgres_url")
     name = f"matchmaker_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
+    url = admin_url.split("?")[0].rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     try:
         _migrate(tmp_path_factory.mktemp("pg"), url)
         yield {"kind": "postgresql", "url": url}
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

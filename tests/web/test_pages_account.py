@@ -183,3 +183,42 @@ def test_passwords_are_stored_hashed(app, make_org, make_user):
         stored = db.session.get(User, user.id).password_hash
 
     assert "correct horse battery" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_failed_logins_are_counted_in_redis_for_every_worker(app, redis_url, make_org, make_user):
+    """With MATCHMAKER_RATELIMIT_STORAGE=redis://…, a limit reached through one gunicorn worker holds in the next."""
+    import random
+
+    from matchmaker import create_app
+    from matchmaker.extensions import db
+
+    user, _ = make_user(org=make_org())
+    # A client address of its own, so the counters of other runs on a shared Redis do not interfere.
+    address = {"REMOTE_ADDR": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"}
+
+    workers = []
+
+    def worker(storage: str):
+        """A fresh application, as in another worker process: its own limiter storage, the same settings."""
+        fresh = create_app({"HOME": app.config["MATCHMAKER_HOME"], "SECRET_KEY": "test",
+                            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                            "RATELIMIT_STORAGE": storage, "LOGIN_LIMIT": "3 per minute"})
+        fresh.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+        workers.append(fresh)
+        return fresh.test_client()
+
+    def log_in(client, password: str) -> int:
+        return client.post("/login", data={"email": user.email, "password": password}, environ_base=address).status_code
+
+    first = worker(redis_url)
+    failures = [log_in(first, "wrong") for _ in range(3)]
+    blocked = log_in(worker(redis_url), "correct horse battery")
+    # In process memory the next worker starts from zero: the count lives only in Redis.
+    unshared = log_in(worker("memory://"), "correct horse battery")
+    for fresh in workers:
+        with fresh.app_context():
+            db.engine.dispose()
+
+    assert failures == [400] * 3
+    assert blocked == 429
+    assert unshared == 302

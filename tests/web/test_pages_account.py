@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
+
 from matchmaker.extensions import db
 from matchmaker.models import Organization, User
 
@@ -90,6 +92,33 @@ def test_login_and_logout(client, make_org, make_user):
     assert right.status_code == 302
     assert 'href="/my/postings"' in home and "退出" in home
     assert 'href="/my/postings"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("next_param", [
+    "/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "%09//evil.example", "/%5Cevil.example",
+    "/%5C/evil.example", "//evil.example", "///evil.example", "https://evil.example/", "https:evil.example",
+    "javascript:alert(1)", "evil.example", "%2F%2Fevil.example", "/%7f/evil.example",
+])
+def test_login_never_redirects_to_another_site(client, make_org, make_user, next_param):
+    user, _ = make_user(org=make_org())
+
+    answer = client.post(f"/login?next={next_param}", data={"email": user.email, "password": PASSWORD})
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("next_param", "location"), [
+    ("/my/postings", "/my/postings"),
+    ("/search%3Fq%3D%E8%8C%B6", "/search?q=%E8%8C%B6"),
+    ("/postings/3%23matches", "/postings/3#matches"),
+])
+def test_login_returns_to_the_page_on_this_site_it_came_from(client, make_org, make_user, next_param, location):
+    user, _ = make_user(org=make_org())
+
+    answer = client.post(f"/login?next={next_param}", data={"email": user.email, "password": PASSWORD})
+
+    assert answer.status_code == 302 and answer.headers["Location"] == location
 
 
 def test_the_registration_form_offers_the_taxonomy(client):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, abort, request
 from flask_login import current_user, login_required
@@ -49,6 +50,21 @@ def coordinator_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def safe_local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: a crafted `next` must never lead to another site.
+
+    Browsers drop tabs and newlines anywhere in a URL and read a backslash as a slash, so
+    "/<tab>/evil.example" or "/<backslash>evil.example" would become "//evil.example": a control
+    character or a backslash anywhere refuses the target before it is parsed.
+    """
+    if not target or target.startswith("//") or any(ord(char) < 0x20 or char in "\x7f\\" for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 def form_data(schema: Schema, form: Any | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from matchmaker import accounts, organizations
 from matchmaker.errors import InvalidInput, Message
 from matchmaker.extensions import db, limiter
 from matchmaker.schemas.organizations import OrganizationInSchema
-from matchmaker.web.pages import FieldErrors, field_errors, load_form
+from matchmaker.web.pages import FieldErrors, field_errors, load_form, safe_local_path
 from matchmaker.web.pages.member import ORGANIZATION_FORM, ORGANIZATION_TEXT_FIELDS, form_options, submitted_values
 from matchmaker.web.transaction import commit
 
@@ -42,7 +42,7 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("public.home"))
+            return redirect(safe_local_path(request.args.get("next")) or url_for("public.home"))
         form.password.errors.append("邮箱或密码不正确")
     status = 400 if request.method == "POST" else 200
     return render_template("account/login.html", form=form), status
@@ -101,10 +101,3 @@ def account_errors(email: str, password: str, confirm: str, name: str) -> FieldE
     if password and confirm != password:
         errors["password_confirm"] = [PASSWORDS_DIFFER]
     return errors
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only local paths, so a crafted link cannot send a user elsewhere after login."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None

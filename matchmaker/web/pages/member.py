@@ -21,7 +21,7 @@ from matchmaker.models import Organization, Posting
 from matchmaker.schemas.organizations import OrganizationInSchema
 from matchmaker.schemas.postings import PostingInSchema, PostingUpdateSchema
 from matchmaker.taxonomy import get_taxonomy
-from matchmaker.web.pages import FieldErrors, field_errors, load_form, member_required, viewer
+from matchmaker.web.pages import FieldErrors, field_errors, load_form, member_required, safe_local_path, viewer
 from matchmaker.web.transaction import commit
 
 bp = Blueprint("member", __name__)
@@ -302,7 +302,7 @@ def contact_details(org: Organization) -> dict[str, Any]:
 @bp.post("/contacts/new")
 @member_required
 def new_contact():
-    back = local_path(request.form.get("next")) or url_for(".contact_list")
+    back = safe_local_path(request.form.get("next")) or url_for(".contact_list")
     try:
         to_org = organizations.get_visible_organization(viewer(), id=form_id("to_organization_id", required=True))
         to_posting_id, from_posting_id = form_id("to_posting_id"), form_id("from_posting_id")
@@ -326,13 +326,6 @@ def form_id(name: str, *, required: bool = False) -> int | None:
     if not value.isdigit():
         raise InvalidInput({name: [BAD_ID]})
     return int(value)
-
-
-def local_path(target: str | None) -> str | None:
-    """Only paths on this site (no scheme, no host, no //host), so a form cannot send a user elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.post("/contacts/<int:contact_id>/answer")

@@ -11,8 +11,7 @@ from matchmaker.extensions import db
 from matchmaker.mail import mailer_from
 from matchmaker.models import Notification
 from matchmaker.models.notifications import EMAIL_MODES, NOTIFICATION_KINDS
-from matchmaker.web.pages import field_errors, viewer
-from matchmaker.web.pages.account import safe_next
+from matchmaker.web.pages import field_errors, safe_local_path, viewer
 from matchmaker.web.transaction import commit
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -48,7 +47,7 @@ def open_note(note_id: int):
     if note is None or note.user_id != viewer().id:
         raise NotFound()
     notifications.mark_read(viewer(), [note.id])
-    link = safe_next(note.link) or url_for(".inbox")
+    link = safe_local_path(note.link) or url_for(".inbox")
     commit()
     return redirect(link)
 

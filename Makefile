@@ -63,8 +63,10 @@ $(VENV)/.installed: pyproject.toml
 model: install
 	$(BIN)/matchmaker models prepare
 
+## lint: ruff's checks and its formatter (`ruff format matchmaker tests benchmarks scripts` applies it)
 lint: install
 	$(BIN)/ruff check matchmaker tests benchmarks scripts
+	$(BIN)/ruff format --check matchmaker tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info

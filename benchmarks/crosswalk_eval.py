@@ -49,8 +49,9 @@ def tag_corpus(postings: list[dict]) -> dict[str, list[int]]:
     """Tag → indexes of the postings carrying it."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, posting in enumerate(postings):
-        tags = crosswalk.document_tags(posting["direction"], posting["category"], posting["title"],
-                                       posting.get("description", ""))
+        tags = crosswalk.document_tags(
+            posting["direction"], posting["category"], posting["title"], posting.get("description", "")
+        )
         for tag in tags:
             index[tag].append(i)
     return index
@@ -64,8 +65,9 @@ def rank(tags: list[tuple[str, float, str]], index: dict[str, list[int]]) -> lis
     return sorted(scores, key=lambda i: (-scores[i], i))
 
 
-def evaluate(queries: list[dict], postings: list[dict], index: dict[str, list[int]], sources: tuple[str, ...],
-             misses: int = 0) -> tuple[dict[str, dict[str, float]], list[float]]:
+def evaluate(
+    queries: list[dict], postings: list[dict], index: dict[str, list[int]], sources: tuple[str, ...], misses: int = 0
+) -> tuple[dict[str, dict[str, float]], list[float]]:
     per_type: dict[str, list[dict[str, float]]] = defaultdict(list)
     latencies = []
     shown = 0
@@ -81,10 +83,14 @@ def evaluate(queries: list[dict], postings: list[dict], index: dict[str, list[in
             per_type[group].append(result)
         if shown < misses and not result["hit@10"]:
             shown += 1
-            print(f"  miss [{query['query_type']}] {query['query'][:60]!r}: "
-                  f"{[(t, w) for t, w, _ in tags[:4]]} want {query['relevant_major_codes'][:4]}")
-    table = {group: {name: statistics.fmean(r[name] for r in results) for name in results[0]}
-             | {"queries": len(results)} for group, results in per_type.items()}
+            print(
+                f"  miss [{query['query_type']}] {query['query'][:60]!r}: "
+                f"{[(t, w) for t, w, _ in tags[:4]]} want {query['relevant_major_codes'][:4]}"
+            )
+    table = {
+        group: {name: statistics.fmean(r[name] for r in results) for name in results[0]} | {"queries": len(results)}
+        for group, results in per_type.items()
+    }
     return table, latencies
 
 
@@ -113,15 +119,19 @@ def main() -> None:
     queries = read_jsonl(args.eval_dir / "queries.jsonl")
     index = tag_corpus(postings)
     tagged_own = sum(1 for i, p in enumerate(postings) if i in set(index.get(f"major:{p['ref']}", ())))
-    print(f"{len(postings)} postings, {len(queries)} queries; "
-          f"{tagged_own / len(postings):.1%} of postings tagged with their own major from title/description")
+    print(
+        f"{len(postings)} postings, {len(queries)} queries; "
+        f"{tagged_own / len(postings):.1%} of postings tagged with their own major from title/description"
+    )
 
     for title, sources in VARIANTS.items():
         table, latencies = evaluate(queries, postings, index, sources, args.misses)
         print_table(f"crosswalk alone, {title} ({', '.join(sources)})", table)
         latencies.sort()
-        print(f"\nquery_tags latency: median {statistics.median(latencies) * 1000:.1f} ms, "
-              f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
+        print(
+            f"\nquery_tags latency: median {statistics.median(latencies) * 1000:.1f} ms, "
+            f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -49,29 +49,120 @@ TARGET_P95_MS = 300
 
 # What visitors type: job titles, skills, majors, technical problems, services; Chinese, some mixed.
 QUERIES = [
-    "数控车床操作工", "招聘电工", "焊工", "白酒酿造", "酱香型白酒勾调技术", "茶叶加工技术", "茶园管理实习",
-    "刺梨饮料生产", "辣椒制品货架期", "食用菌栽培技术", "中药材种植", "石斛组培", "生猪养殖技术员", "水产养殖",
-    "护理专业实习", "养老护理员培训", "婴幼儿托育", "家政服务培训", "导游实习", "酒店管理专业学生",
-    "大数据运维", "Python 开发实习生", "软件测试", "SMT 生产线", "工业机器人操作与运维", "PLC 编程",
-    "新能源汽车维修", "汽车检测与维修技术专业", "电力客户服务", "光伏电站运维", "煤矿安全技术", "矿井集控员",
-    "化学检验员", "磷化工工艺", "铝合金加工变形控制", "建筑工程施工员", "装配式建筑", "BIM 建模",
-    "会计实习生", "电子商务直播带货", "物流管理", "冷链物流", "农产品电商", "食品检验",
-    "机电一体化技术专业", "订单班合作", "现代学徒制", "教师企业实践岗位", "产业导师", "共享实训基地",
-    "需要机械设计方向的毕业生", "找能做技术服务的学校", "企业员工技能提升培训", "校企合作共建实验室",
-    "数字媒体艺术设计", "室内设计", "医学检验技术", "药品生产质量管理", "中医康养", "乡村旅游规划",
-    "贵阳 护理 实习", "遵义白酒企业招聘酿酒工", "毕节 煤矿 机电", "六盘水 钢铁 技术员", "安顺 蜡染 非遗传承",
-    "铜仁 抹茶 加工", "黔东南 民族旅游 导游", "黔南 数据中心 运维", "黔西南 黄金 选矿", "凯里 苗绣",
-    "高速公路养护", "桥梁隧道检测", "无人机植保", "智慧农业物联网", "农机维修", "畜禽疫病防治", "兽医",
-    "烘焙技术", "中式烹饪", "西餐厨师", "面点师", "叉车司机", "仓储管理员", "质检员", "设备维修工",
-    "模具设计与制造", "电气自动化技术", "计算机网络技术专业", "人工智能训练师", "云计算运维工程师",
-    "UI 设计", "短视频运营", "跨境电商", "社区养老服务", "康复治疗技术",
-    "drone pilot", "CNC machining apprenticeship", "茶叶 英语 外贸", "光伏组件 质量检测", "锂电池材料",
+    "数控车床操作工",
+    "招聘电工",
+    "焊工",
+    "白酒酿造",
+    "酱香型白酒勾调技术",
+    "茶叶加工技术",
+    "茶园管理实习",
+    "刺梨饮料生产",
+    "辣椒制品货架期",
+    "食用菌栽培技术",
+    "中药材种植",
+    "石斛组培",
+    "生猪养殖技术员",
+    "水产养殖",
+    "护理专业实习",
+    "养老护理员培训",
+    "婴幼儿托育",
+    "家政服务培训",
+    "导游实习",
+    "酒店管理专业学生",
+    "大数据运维",
+    "Python 开发实习生",
+    "软件测试",
+    "SMT 生产线",
+    "工业机器人操作与运维",
+    "PLC 编程",
+    "新能源汽车维修",
+    "汽车检测与维修技术专业",
+    "电力客户服务",
+    "光伏电站运维",
+    "煤矿安全技术",
+    "矿井集控员",
+    "化学检验员",
+    "磷化工工艺",
+    "铝合金加工变形控制",
+    "建筑工程施工员",
+    "装配式建筑",
+    "BIM 建模",
+    "会计实习生",
+    "电子商务直播带货",
+    "物流管理",
+    "冷链物流",
+    "农产品电商",
+    "食品检验",
+    "机电一体化技术专业",
+    "订单班合作",
+    "现代学徒制",
+    "教师企业实践岗位",
+    "产业导师",
+    "共享实训基地",
+    "需要机械设计方向的毕业生",
+    "找能做技术服务的学校",
+    "企业员工技能提升培训",
+    "校企合作共建实验室",
+    "数字媒体艺术设计",
+    "室内设计",
+    "医学检验技术",
+    "药品生产质量管理",
+    "中医康养",
+    "乡村旅游规划",
+    "贵阳 护理 实习",
+    "遵义白酒企业招聘酿酒工",
+    "毕节 煤矿 机电",
+    "六盘水 钢铁 技术员",
+    "安顺 蜡染 非遗传承",
+    "铜仁 抹茶 加工",
+    "黔东南 民族旅游 导游",
+    "黔南 数据中心 运维",
+    "黔西南 黄金 选矿",
+    "凯里 苗绣",
+    "高速公路养护",
+    "桥梁隧道检测",
+    "无人机植保",
+    "智慧农业物联网",
+    "农机维修",
+    "畜禽疫病防治",
+    "兽医",
+    "烘焙技术",
+    "中式烹饪",
+    "西餐厨师",
+    "面点师",
+    "叉车司机",
+    "仓储管理员",
+    "质检员",
+    "设备维修工",
+    "模具设计与制造",
+    "电气自动化技术",
+    "计算机网络技术专业",
+    "人工智能训练师",
+    "云计算运维工程师",
+    "UI 设计",
+    "短视频运营",
+    "跨境电商",
+    "社区养老服务",
+    "康复治疗技术",
+    "drone pilot",
+    "CNC machining apprenticeship",
+    "茶叶 英语 外贸",
+    "光伏组件 质量检测",
+    "锂电池材料",
 ]
 FILTERS = [
-    {"direction": "offer"}, {"direction": "need"}, {"sector": "advanced_equipment"}, {"sector": "tea"},
-    {"region": "520100"}, {"region": "520300", "direction": "offer"}, {"category": "talent"},
-    {"category": "internship", "direction": "offer"}, {"kind": "school"}, {"kind": "enterprise", "sector": "eco_food"},
-    {"sector": "big_data_electronics", "region": "520100"}, {"category": "technology", "direction": "need"},
+    {"direction": "offer"},
+    {"direction": "need"},
+    {"sector": "advanced_equipment"},
+    {"sector": "tea"},
+    {"region": "520100"},
+    {"region": "520300", "direction": "offer"},
+    {"category": "talent"},
+    {"category": "internship", "direction": "offer"},
+    {"kind": "school"},
+    {"kind": "enterprise", "sector": "eco_food"},
+    {"sector": "big_data_electronics", "region": "520100"},
+    {"category": "technology", "direction": "need"},
 ]
 
 
@@ -81,8 +172,9 @@ def build_instance(model: Path, fresh: bool) -> tuple:
         shutil.rmtree(WORKDIR)
     new = not (WORKDIR / "matchmaker.db").exists()
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    app = create_app({"HOME": str(WORKDIR), "EMBEDDING_MODEL": str(model), "LOG_LEVEL": "WARNING",
-                      "SECRET_KEY": "benchmark"})
+    app = create_app(
+        {"HOME": str(WORKDIR), "EMBEDDING_MODEL": str(model), "LOG_LEVEL": "WARNING", "SECRET_KEY": "benchmark"}
+    )
     app.config.update(TESTING=True)
     setup_s = 0.0
     with app.app_context():
@@ -142,15 +234,20 @@ def machine_info(load_at_start: tuple[float, ...]) -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         memory = "unknown"
     start, end = ("/".join(f"{x:.1f}" for x in load) for load in (load_at_start, os.getloadavg()))
-    return (f"CPU: {cpu}, {os.cpu_count()} cores; RAM: {memory}; load average {start} at the start, {end} at the "
-            f"end (1/5/15 min); "
-            f"Python {platform.python_version()}; database: SQLite")
+    return (
+        f"CPU: {cpu}, {os.cpu_count()} cores; RAM: {memory}; load average {start} at the start, {end} at the "
+        f"end (1/5/15 min); "
+        f"Python {platform.python_version()}; database: SQLite"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -202,9 +299,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = "python benchmarks/page_speed.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     print(f"command: `{command.strip()}`")
     print(machine_info(load_at_start))
-    print(f"data: the demo set, {len(posting_ids)} published postings; model {args.model.name}; "
-          f"scratch instance {WORKDIR.relative_to(ROOT)}"
-          + (f" (built in {setup_s:.0f} s)" if setup_s else " (reused; --fresh rebuilds)"))
+    print(
+        f"data: the demo set, {len(posting_ids)} published postings; model {args.model.name}; "
+        f"scratch instance {WORKDIR.relative_to(ROOT)}"
+        + (f" (built in {setup_s:.0f} s)" if setup_s else " (reused; --fresh rebuilds)")
+    )
     print()
     print("| page | requests | p50 | p95 | max |")
     print("| --- | ---: | ---: | ---: | ---: |")
@@ -214,9 +313,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print()
     first_p95 = percentiles(search_cold)[1]
     verdict = "meets" if first_p95 <= TARGET_P95_MS else "misses"
-    print(f"Server time = the whole request through the Flask test client (routing, validation, search, "
-          f"database, rendering), single-threaded, no network. Target `/search` p95 ≤ {TARGET_P95_MS} ms: "
-          f"{verdict} it on first requests ({first_p95:.0f} ms).")
+    print(
+        f"Server time = the whole request through the Flask test client (routing, validation, search, "
+        f"database, rendering), single-threaded, no network. Target `/search` p95 ≤ {TARGET_P95_MS} ms: "
+        f"{verdict} it on first requests ({first_p95:.0f} ms)."
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,12 @@ def metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:
     dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), K)))
     first = next((i for i, g in enumerate(gains) if g), None)
-    return {"Recall@10": sum(gains) / len(relevant), "nDCG@10": dcg / ideal if ideal else 0.0,
-            "MRR@10": 1.0 / (first + 1) if first is not None else 0.0, "hit@10": 1.0 if first is not None else 0.0}
+    return {
+        "Recall@10": sum(gains) / len(relevant),
+        "nDCG@10": dcg / ideal if ideal else 0.0,
+        "MRR@10": 1.0 / (first + 1) if first is not None else 0.0,
+        "hit@10": 1.0 if first is not None else 0.0,
+    }
 
 
 def gather_all(index, queries, weights) -> list:
@@ -85,8 +89,10 @@ def table(results: dict[str, dict[str, dict[str, float]]], groups: list[str]) ->
         for group in groups:
             if group in by_group:
                 m = by_group[group]
-                lines.append(f"| {mode} | {group} | {GROUP_SIZES[group]} | {m['Recall@10']:.3f} | {m['nDCG@10']:.3f} "
-                             f"| {m['MRR@10']:.3f} | {m['hit@10']:.3f} |")
+                lines.append(
+                    f"| {mode} | {group} | {GROUP_SIZES[group]} | {m['Recall@10']:.3f} | {m['nDCG@10']:.3f} "
+                    f"| {m['MRR@10']:.3f} | {m['hit@10']:.3f} |"
+                )
     return "\n".join(lines)
 
 
@@ -100,8 +106,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=ROOT / "benchmarks" / ".cache" / "relevance")
     parser.add_argument("--sweep", action="store_true", help="also grid-search the hybrid weights")
     parser.add_argument("--max-tokens", type=int, help="MATCHMAKER_EMBEDDING_MAX_TOKENS for this run")
-    parser.add_argument("--description-chars", type=int,
-                        help="characters of the description embedded (documents.EMBEDDED_DESCRIPTION_CHARS)")
+    parser.add_argument(
+        "--description-chars",
+        type=int,
+        help="characters of the description embedded (documents.EMBEDDED_DESCRIPTION_CHARS)",
+    )
     args = parser.parse_args()
     if args.description_chars is not None:
         documents.EMBEDDED_DESCRIPTION_CHARS = args.description_chars
@@ -131,17 +140,22 @@ def main() -> None:
 
         base = matching.DEFAULT_WEIGHTS
         groups = ["all", *sorted(g for g in GROUP_SIZES if g != "all")]
-        print(f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
-              f"model {index.embedder.model_id}; embedded text: title + {documents.EMBEDDED_DESCRIPTION_CHARS} "
-              f"characters of the description\nWeights: {base}\n")
-        for label, sources in (("all crosswalk sources", base.crosswalk_sources),
-                               ("crosswalk without the profiles' 职业面向 (independent of the labels)", ("mohrss",))):
+        print(
+            f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
+            f"model {index.embedder.model_id}; embedded text: title + {documents.EMBEDDED_DESCRIPTION_CHARS} "
+            f"characters of the description\nWeights: {base}\n"
+        )
+        for label, sources in (
+            ("all crosswalk sources", base.crosswalk_sources),
+            ("crosswalk without the profiles' 职业面向 (independent of the labels)", ("mohrss",)),
+        ):
             weights = replace(base, crosswalk_sources=sources)
             started = time.perf_counter()
             candidates = gather_all(index, queries, weights)
             print(f"{label}: candidates in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            results = {mode: evaluate(candidates, queries, refs, replace(weights, **change))
-                       for mode, change in MODES.items()}
+            results = {
+                mode: evaluate(candidates, queries, refs, replace(weights, **change)) for mode, change in MODES.items()
+            }
             print(f"### {label}\n")
             print(table(results, groups) + "\n")
             if args.sweep:
@@ -150,8 +164,13 @@ def main() -> None:
 
 def sweep(candidates, queries, refs, base) -> None:
     """Grid over the main weights; prints the best few by overall nDCG@10 (tune, never special-case)."""
-    grid = {"fusion": ["score", "rrf"], "lexical": [0.5, 1.0], "semantic": [0.5, 1.0, 1.5, 2.0],
-            "crosswalk": [0.25, 0.5, 1.0, 2.0], "semantic_spread": [0.04, 0.08, 0.12]}
+    grid = {
+        "fusion": ["score", "rrf"],
+        "lexical": [0.5, 1.0],
+        "semantic": [0.5, 1.0, 1.5, 2.0],
+        "crosswalk": [0.25, 0.5, 1.0, 2.0],
+        "semantic_spread": [0.04, 0.08, 0.12],
+    }
     scored = []
     for values in itertools.product(*grid.values()):
         change = dict(zip(grid, values, strict=True))

@@ -52,8 +52,10 @@ def generate(participants: int, variant: str, seed: int) -> EventInstance:
     """A generated event; the same arguments give the same event."""
     slot_count, per_table, skew = VARIANTS[variant]
     rng = random.Random(f"{seed}-{participants}-{variant}")
-    slots = [Slot(f"s{i + 1}", f"{13 + i // 4:02d}:{i % 4 * 15:02d}", f"{13 + (i + 1) // 4:02d}:{(i + 1) % 4 * 15:02d}")
-             for i in range(slot_count)]
+    slots = [
+        Slot(f"s{i + 1}", f"{13 + i // 4:02d}:{i % 4 * 15:02d}", f"{13 + (i + 1) // 4:02d}:{(i + 1) % 4 * 15:02d}")
+        for i in range(slot_count)
+    ]
     enterprises = [f"E{i + 1}" for i in range(round(participants * 0.6))]
     schools = [f"S{i + 1}" for i in range(participants - len(enterprises))]
     people = []
@@ -73,8 +75,7 @@ def generate(participants: int, variant: str, seed: int) -> EventInstance:
             pair = tuple(sorted((sender, target)))
             if pair not in pairs:
                 pairs.add(pair)
-                requests.append(MeetingRequest(f"r{len(requests) + 1}", sender, target,
-                                               round(rng.uniform(1, 5), 2)))
+                requests.append(MeetingRequest(f"r{len(requests) + 1}", sender, target, round(rng.uniform(1, 5), 2)))
                 wanted -= 1
     return EventInstance(slots, max(1, participants // per_table), people, requests)
 
@@ -101,25 +102,38 @@ def main() -> None:
 
     print(f"Machine: {machine()}  ")
     print(f"Command: `python {shlex.join(['benchmarks/scheduler.py', *sys.argv[1:]])}`  ")
-    print(f"OR-Tools {ortools.__version__}, {'CP-SAT alone' if args.no_lp else 'GLOP LP relaxation + CP-SAT'} "
-          f"with {args.workers} workers, random_seed {args.seed}, time limit {args.time_limit:g} s\n")
-    print("| event | participants | requests | tables×slots | mode | status | seconds | objective | gap to bound "
-          "| greedy | gain over greedy | scheduled | fewest meetings (greedy) |")
+    print(
+        f"OR-Tools {ortools.__version__}, {'CP-SAT alone' if args.no_lp else 'GLOP LP relaxation + CP-SAT'} "
+        f"with {args.workers} workers, random_seed {args.seed}, time limit {args.time_limit:g} s\n"
+    )
+    print(
+        "| event | participants | requests | tables×slots | mode | status | seconds | objective | gap to bound "
+        "| greedy | gain over greedy | scheduled | fewest meetings (greedy) |"
+    )
     print("|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for variant in args.variants:
         for size in args.sizes:
             instance = generate(size, variant, args.seed)
             greedy = greedy_schedule(instance)
             for fair in (False, True):
-                result = schedule(instance, time_limit=args.time_limit, fair=fair, num_workers=args.workers,
-                                  seed=args.seed, lp_relaxation=not args.no_lp)
+                result = schedule(
+                    instance,
+                    time_limit=args.time_limit,
+                    fair=fair,
+                    num_workers=args.workers,
+                    seed=args.seed,
+                    lp_relaxation=not args.no_lp,
+                )
                 status = result.status if not fair else "/".join(stage.status for stage in result.stages)
                 gain = (result.objective / greedy.objective - 1) if greedy.objective else 0.0
-                print(f"| {variant} | {size} | {len(instance.requests)} | {instance.tables}×{len(instance.slots)} "
-                      f"| {'fair' if fair else 'weight'} | {status} | {result.seconds:.2f} "
-                      f"| {result.objective:.2f} | {result.gap:.3%} | {greedy.objective:.2f} | {gain:+.2%} "
-                      f"| {len(result.meetings) / len(instance.requests):.1%} "
-                      f"| {result.min_meetings} ({greedy.min_meetings}) |", flush=True)
+                print(
+                    f"| {variant} | {size} | {len(instance.requests)} | {instance.tables}×{len(instance.slots)} "
+                    f"| {'fair' if fair else 'weight'} | {status} | {result.seconds:.2f} "
+                    f"| {result.objective:.2f} | {result.gap:.3%} | {greedy.objective:.2f} | {gain:+.2%} "
+                    f"| {len(result.meetings) / len(instance.requests):.1%} "
+                    f"| {result.min_meetings} ({greedy.min_meetings}) |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -67,14 +67,34 @@ REFERENCE = ROOT / "config" / "reference"
 TAXONOMY = ROOT / "config" / "taxonomy"
 CACHE = Path(__file__).resolve().parent / ".cache"
 CANDIDATES = matching.DEFAULT_WEIGHTS.candidates  # per channel, as the product asks
-BATCH = 1000              # documents per upsert transaction
-EMBEDDED_DESCRIPTION_CHARS = 400   # as in matchmaker.indexing.documents (not imported: it needs the models)
+BATCH = 1000  # documents per upsert transaction
+EMBEDDED_DESCRIPTION_CHARS = 400  # as in matchmaker.indexing.documents (not imported: it needs the models)
 
-PERKS = ["五险一金", "包吃住", "周末双休", "提供实习补贴", "接受应届毕业生", "订单班培养", "提供员工宿舍",
-         "转正后月薪4500～7000元", "有班车接送", "年底有奖金", "可签订三方协议", "带薪培训"]
+PERKS = [
+    "五险一金",
+    "包吃住",
+    "周末双休",
+    "提供实习补贴",
+    "接受应届毕业生",
+    "订单班培养",
+    "提供员工宿舍",
+    "转正后月薪4500～7000元",
+    "有班车接送",
+    "年底有奖金",
+    "可签订三方协议",
+    "带薪培训",
+]
 PLACES = ["贵阳", "遵义", "六盘水", "安顺", "毕节", "铜仁", "凯里", "都匀", "兴义", "仁怀", "盘州"]
-OFFER_KINDS = ["专业毕业生推荐", "订单班合作", "顶岗实习学生", "实训基地开放", "教师企业实践", "技术服务",
-               "现代学徒制合作", "职业技能培训"]
+OFFER_KINDS = [
+    "专业毕业生推荐",
+    "订单班合作",
+    "顶岗实习学生",
+    "实训基地开放",
+    "教师企业实践",
+    "技术服务",
+    "现代学徒制合作",
+    "职业技能培训",
+]
 NEED_PREFIXES = ["招聘", "急需", "诚聘", "", "长期招聘", "校企合作招收"]
 NEED_SUFFIXES = ["", "若干名", "实习生", "学徒", "（应届生）", "岗位"]
 
@@ -88,7 +108,7 @@ class Material:
     occupations: list[dict]
     sectors: list[str]
     categories: list[str]
-    counties: dict[str, str]            # county code → prefecture code
+    counties: dict[str, str]  # county code → prefecture code
 
 
 def _items(text: str) -> list[str]:
@@ -106,23 +126,38 @@ def load_material() -> Material:
     for line in (REFERENCE / "moe_major_profiles_2022.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row.get("major_name") and row.get("training_goal"):
-            majors.append({"name": row["major_name"], "code": row["major_code"],
-                           "goal": _sentences(row["training_goal"]),
-                           "courses": _sentences(row.get("courses", "")),
-                           "abilities": _items(row.get("abilities", "")),
-                           "facing": _sentences(row.get("occupation_facing", ""))})
+            majors.append(
+                {
+                    "name": row["major_name"],
+                    "code": row["major_code"],
+                    "goal": _sentences(row["training_goal"]),
+                    "courses": _sentences(row.get("courses", "")),
+                    "abilities": _items(row.get("abilities", "")),
+                    "facing": _sentences(row.get("occupation_facing", "")),
+                }
+            )
     occupations = []
     with open(REFERENCE / "occupations_csco2022.csv", encoding="utf-8") as file:
         for row in csv.DictReader(file):
             if row["definition"]:
                 aliases = [a for a in row["alias"].split(",") if a and a != row["name"]]
-                occupations.append({"name": row["name"], "code": row["code"],
-                                    "definition": row["definition"].rstrip("。"),
-                                    "tasks": _items(row["tasks"]), "aliases": aliases})
-    sectors = [s["code"] for g in json.loads((TAXONOMY / "sectors.json").read_text(encoding="utf-8"))["groups"]
-               for s in g["sectors"]]
-    categories = [c["code"] for c in
-                  json.loads((TAXONOMY / "categories.json").read_text(encoding="utf-8"))["categories"]]
+                occupations.append(
+                    {
+                        "name": row["name"],
+                        "code": row["code"],
+                        "definition": row["definition"].rstrip("。"),
+                        "tasks": _items(row["tasks"]),
+                        "aliases": aliases,
+                    }
+                )
+    sectors = [
+        s["code"]
+        for g in json.loads((TAXONOMY / "sectors.json").read_text(encoding="utf-8"))["groups"]
+        for s in g["sectors"]
+    ]
+    categories = [
+        c["code"] for c in json.loads((TAXONOMY / "categories.json").read_text(encoding="utf-8"))["categories"]
+    ]
     with open(TAXONOMY / "regions.csv", encoding="utf-8") as file:
         counties = {r["code"]: r["parent"] for r in csv.DictReader(file) if r["level"] == "county"}
     return Material(majors, occupations, sectors, categories, counties)
@@ -159,9 +194,11 @@ def generate_postings(count: int, material: Material, seed: int) -> list[Posting
             name = rng.choice([occupation["name"], *occupation["aliases"][:3]])
             title = f"{rng.choice(NEED_PREFIXES)}{name}{rng.choice(NEED_SUFFIXES)}"
             tasks = rng.sample(occupation["tasks"], min(len(occupation["tasks"]), rng.randint(1, 3)))
-            body = (f"岗位职责：{occupation['definition']}。{'；'.join(tasks)}。"
-                    f"任职要求：{major['name']}等相关专业，{rng.choice(major['abilities'] or ['吃苦耐劳'])}。"
-                    f"工作地点：{rng.choice(PLACES)}。待遇：{'，'.join(rng.sample(PERKS, 3))}。")
+            body = (
+                f"岗位职责：{occupation['definition']}。{'；'.join(tasks)}。"
+                f"任职要求：{major['name']}等相关专业，{rng.choice(major['abilities'] or ['吃苦耐劳'])}。"
+                f"工作地点：{rng.choice(PLACES)}。待遇：{'，'.join(rng.sample(PERKS, 3))}。"
+            )
             kind = "enterprise" if rng.random() < 0.9 else "school"
             tags = (f"occupation:{occupation['code']}",)
         else:
@@ -173,14 +210,22 @@ def generate_postings(count: int, material: Material, seed: int) -> list[Posting
             kind = "school" if rng.random() < 0.9 else "enterprise"
             tags = (f"major:{major['code']}",)
         county = rng.choice(county_codes)
-        postings.append(Posting(
-            id=i + 1, direction=direction, category=rng.choice(material.categories), kind=kind,
-            organization_id=rng.randint(1, max(10, count // 20)), title=title, description=body,
-            sectors=tuple(rng.sample(material.sectors, rng.choice((1, 1, 1, 2, 3)))),
-            region_code=county, prefecture_code=material.counties[county],
-            valid_until=None if rng.random() < 0.5 else date(2025, 1, 1) + timedelta(days=rng.randint(0, 730)),
-            tags=tags,
-        ))
+        postings.append(
+            Posting(
+                id=i + 1,
+                direction=direction,
+                category=rng.choice(material.categories),
+                kind=kind,
+                organization_id=rng.randint(1, max(10, count // 20)),
+                title=title,
+                description=body,
+                sectors=tuple(rng.sample(material.sectors, rng.choice((1, 1, 1, 2, 3)))),
+                region_code=county,
+                prefecture_code=material.counties[county],
+                valid_until=None if rng.random() < 0.5 else date(2025, 1, 1) + timedelta(days=rng.randint(0, 730)),
+                tags=tags,
+            )
+        )
     return postings
 
 
@@ -190,17 +235,34 @@ def passage_text(posting: Posting) -> str:
 
 
 def to_documents(postings: Sequence[Posting]) -> list[IndexDocument]:
-    interned: dict[str, str] = {}   # share token strings: 100k postings hold ~15M tokens
+    interned: dict[str, str] = {}  # share token strings: 100k postings hold ~15M tokens
 
     def tokens(text: str) -> tuple[str, ...]:
         return tuple(interned.setdefault(t, t) for t in tokenize(text))
 
-    return [IndexDocument(
-        id=p.id, ref=f"P{p.id:07d}", direction=p.direction, category=p.category, kind=p.kind,
-        organization_id=p.organization_id, organization_name=f"机构{p.organization_id}", title=p.title,
-        description=p.description, sectors=p.sectors, region_code=p.region_code, prefecture_code=p.prefecture_code,
-        valid_until=p.valid_until, published_at="2025-06-01T08:00:00+08:00", title_tokens=tokens(p.title),
-        body_tokens=tokens(p.description), tags=p.tags, embedding_text=passage_text(p)) for p in postings]
+    return [
+        IndexDocument(
+            id=p.id,
+            ref=f"P{p.id:07d}",
+            direction=p.direction,
+            category=p.category,
+            kind=p.kind,
+            organization_id=p.organization_id,
+            organization_name=f"机构{p.organization_id}",
+            title=p.title,
+            description=p.description,
+            sectors=p.sectors,
+            region_code=p.region_code,
+            prefecture_code=p.prefecture_code,
+            valid_until=p.valid_until,
+            published_at="2025-06-01T08:00:00+08:00",
+            title_tokens=tokens(p.title),
+            body_tokens=tokens(p.description),
+            tags=p.tags,
+            embedding_text=passage_text(p),
+        )
+        for p in postings
+    ]
 
 
 def generate_queries(count: int, material: Material, seed: int) -> list[str]:
@@ -208,14 +270,18 @@ def generate_queries(count: int, material: Material, seed: int) -> list[str]:
     queries = []
     for _ in range(count):
         occupation, major = rng.choice(material.occupations), rng.choice(material.majors)
-        queries.append(rng.choice([
-            occupation["name"],
-            f"{rng.choice(PLACES)}{occupation['name']}实习",
-            f"招{rng.choice(occupation['aliases'] or [occupation['name']])}",
-            f"{major['name']}专业学生",
-            f"需要{major['name']}方向的{rng.choice(['实习生', '毕业生', '老师', '技术服务'])}",
-            rng.choice(major["courses"] or [major["name"]])[:30],
-        ]))
+        queries.append(
+            rng.choice(
+                [
+                    occupation["name"],
+                    f"{rng.choice(PLACES)}{occupation['name']}实习",
+                    f"招{rng.choice(occupation['aliases'] or [occupation['name']])}",
+                    f"{major['name']}专业学生",
+                    f"需要{major['name']}方向的{rng.choice(['实习生', '毕业生', '老师', '技术服务'])}",
+                    rng.choice(major["courses"] or [major["name"]])[:30],
+                ]
+            )
+        )
     return queries
 
 
@@ -248,12 +314,18 @@ class Model:
         return {"prompt": f"{name}: "}
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, **self._prompt("passage")).astype(np.float32)
+        return self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            **self._prompt("passage"),
+        ).astype(np.float32)
 
     def query(self, text: str) -> np.ndarray:
-        return self.model.encode(text, normalize_embeddings=True, convert_to_numpy=True,
-                                 **self._prompt("query")).astype(np.float32)
+        return self.model.encode(
+            text, normalize_embeddings=True, convert_to_numpy=True, **self._prompt("query")
+        ).astype(np.float32)
 
     encode_query = query  # the Embedder method matching.gather calls
 
@@ -287,7 +359,7 @@ class NumpyCosine:
         best = best[np.argsort(-scores[best], kind="stable")]
         if mask is not None:
             best = best[np.isfinite(scores[best])]
-        return best + 1      # row i is document id i + 1
+        return best + 1  # row i is document id i + 1
 
 
 class SparseBM25:
@@ -299,8 +371,9 @@ class SparseBM25:
         vocabulary: dict[str, int] = {}
         indptr, indices, data = [0], [], []
         for document in documents:
-            counts = Counter(vocabulary.setdefault(t, len(vocabulary))
-                             for t in (*document.title_tokens, *document.body_tokens))
+            counts = Counter(
+                vocabulary.setdefault(t, len(vocabulary)) for t in (*document.title_tokens, *document.body_tokens)
+            )
             indices.extend(counts)
             data.extend(counts.values())
             indptr.append(len(indices))
@@ -351,8 +424,11 @@ def machine_info() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except OSError:
         memory = "unknown"
@@ -360,19 +436,32 @@ def machine_info() -> str:
     import sqlite_vec
 
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"CPU: {cpu}, {os.cpu_count()} cores; RAM: {memory}; load average {load} (1/5/15 min, at the end); "
-            f"Python {platform.python_version()}; "
-            f"SQLite {apsw.sqlite_lib_version()} (apsw {apsw.apsw_version()}); sqlite-vec {sqlite_vec.__version__}; "
-            f"numpy {np.__version__}")
+    return (
+        f"CPU: {cpu}, {os.cpu_count()} cores; RAM: {memory}; load average {load} (1/5/15 min, at the end); "
+        f"Python {platform.python_version()}; "
+        f"SQLite {apsw.sqlite_lib_version()} (apsw {apsw.apsw_version()}); sqlite-vec {sqlite_vec.__version__}; "
+        f"numpy {np.__version__}"
+    )
 
 
 # -- one corpus size -------------------------------------------------------------------
 
 
-def bench_size(size: int, documents: list[IndexDocument], vectors: np.ndarray, queries: list[str],
-               query_tokens: list[list[str]], query_vectors: np.ndarray, query_encode_ms: list[float],
-               material: Material, workdir: Path, seed: int, model_id: str, posting_queries: int,
-               model: Model | None = None) -> dict:
+def bench_size(
+    size: int,
+    documents: list[IndexDocument],
+    vectors: np.ndarray,
+    queries: list[str],
+    query_tokens: list[list[str]],
+    query_vectors: np.ndarray,
+    query_encode_ms: list[float],
+    material: Material,
+    workdir: Path,
+    seed: int,
+    model_id: str,
+    posting_queries: int,
+    model: Model | None = None,
+) -> dict:
     documents, vectors = documents[:size], vectors[:size]
     path = workdir / f"index-{size}.sqlite"
     backend = EmbeddedBackend(path)
@@ -383,14 +472,14 @@ def bench_size(size: int, documents: list[IndexDocument], vectors: np.ndarray, q
         start = time.perf_counter()
         with backend.rebuild(model_id, vectors.shape[1]) as building:
             for first in range(0, size, BATCH):
-                building.upsert(documents[first:first + BATCH], vectors[first:first + BATCH])
+                building.upsert(documents[first : first + BATCH], vectors[first : first + BATCH])
             filled = time.perf_counter()
         return filled - start, time.perf_counter() - filled
 
     fill_s, finish_s = build()
     result["fill_s"], result["finish_s"] = fill_s, finish_s
     result["index_rate"] = size / (fill_s + finish_s)
-    backend.semantic(vectors[0], SearchFilters(), 1)          # an open connection, as in a worker
+    backend.semantic(vectors[0], SearchFilters(), 1)  # an open connection, as in a worker
     swap_fill_s, swap_finish_s = build()
     result["swap_s"] = swap_finish_s
     result["file_mb"] = path.stat().st_size / 1e6
@@ -401,15 +490,20 @@ def bench_size(size: int, documents: list[IndexDocument], vectors: np.ndarray, q
     hybrid_filters = []
     for _ in queries:
         prefecture = rng.choice(prefectures)
-        hybrid_filters.append(SearchFilters(
-            direction="offer", sectors=(rng.choice(material.sectors),),
-            region_codes=tuple(c for c, p in material.counties.items() if p == prefecture)))
-    for tokens in query_tokens[:5]:                            # warm the page cache
+        hybrid_filters.append(
+            SearchFilters(
+                direction="offer",
+                sectors=(rng.choice(material.sectors),),
+                region_codes=tuple(c for c, p in material.counties.items() if p == prefecture),
+            )
+        )
+    for tokens in query_tokens[:5]:  # warm the page cache
         backend.lexical(tokens, SearchFilters(), CANDIDATES)
         backend.semantic(query_vectors[0], SearchFilters(), CANDIDATES)
 
-    times: dict[str, list[float]] = {name: [] for name in
-                                     ("lexical", "semantic", "hybrid", "numpy_cosine", "numpy_bm25")}
+    times: dict[str, list[float]] = {
+        name: [] for name in ("lexical", "semantic", "hybrid", "numpy_cosine", "numpy_bm25")
+    }
     recalls, filtered_recalls = [], []
     cosine = NumpyCosine(vectors)
     bm25_start = time.perf_counter()
@@ -444,8 +538,11 @@ def bench_size(size: int, documents: list[IndexDocument], vectors: np.ndarray, q
         times["numpy_bm25"].append(ms)
 
         recalls.append(len({h.id for h in hits[:10]} & set(exact.tolist())) / 10)
-        mask = direction_offer & np.isin(region, filters.region_codes) & np.array(
-            [filters.sectors[0] in s for s in sector_sets])
+        mask = (
+            direction_offer
+            & np.isin(region, filters.region_codes)
+            & np.array([filters.sectors[0] in s for s in sector_sets])
+        )
         exact_filtered = set(cosine.top(vector, 10, mask).tolist())
         if exact_filtered:
             filtered_recalls.append(len({h.id for h in filtered_hits[:10]} & exact_filtered) / len(exact_filtered))
@@ -460,12 +557,15 @@ def bench_size(size: int, documents: list[IndexDocument], vectors: np.ndarray, q
         ms, _ = timed(lambda t=tokens: bm25.top(t, CANDIDATES))
         times["posting_bm25"].append(ms)
     result["posting_tokens"] = statistics.mean(
-        len(set(tokenize(documents[i].embedding_text))) for i in range(min(200, size)))
+        len(set(tokenize(documents[i].embedding_text))) for i in range(min(200, size))
+    )
 
     result["latency"] = {name: percentiles(values) for name, values in times.items()}
     if query_encode_ms:
-        with_encode = {"semantic": [t + e for t, e in zip(times["semantic"], query_encode_ms, strict=True)],
-                       "hybrid": times["hybrid_encoded"]}
+        with_encode = {
+            "semantic": [t + e for t, e in zip(times["semantic"], query_encode_ms, strict=True)],
+            "hybrid": times["hybrid_encoded"],
+        }
         result["latency_with_encode"] = {name: percentiles(v) for name, v in with_encode.items()}
     result["recall"] = statistics.mean(recalls)
     result["filtered_recall"] = statistics.mean(filtered_recalls) if filtered_recalls else float("nan")
@@ -485,12 +585,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--model", help="converted model folder (sentence-transformers); else random query vectors")
-    parser.add_argument("--corpus-vectors", choices=("random", "model"), default="random",
-                        help="corpus vectors: random unit vectors (default) or every posting encoded "
-                             "with --model (slow; cached in benchmarks/.cache/)")
+    parser.add_argument(
+        "--corpus-vectors",
+        choices=("random", "model"),
+        default="random",
+        help="corpus vectors: random unit vectors (default) or every posting encoded "
+        "with --model (slow; cached in benchmarks/.cache/)",
+    )
     parser.add_argument("--encode-sample", type=int, default=200, help="postings encoded to measure throughput")
-    parser.add_argument("--posting-queries", type=int, default=100,
-                        help="lexical queries made of a whole posting's tokens, as match_posting does")
+    parser.add_argument(
+        "--posting-queries",
+        type=int,
+        default=100,
+        help="lexical queries made of a whole posting's tokens, as match_posting does",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--dimensions", type=int, default=384, help="vector size without a model")
     parser.add_argument("--seed", type=int, default=7)
@@ -503,7 +611,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     material = load_material()
     postings = generate_postings(sizes[-1], material, args.seed)
-    tokenize("预热")                                         # load jieba's dictionary outside the timing
+    tokenize("预热")  # load jieba's dictionary outside the timing
     start = time.perf_counter()
     documents = to_documents(postings)
     tokenize_rate = len(documents) / (time.perf_counter() - start)
@@ -518,7 +626,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     query_encode_ms: list[float] = []
     if model:
         sample = [passage_text(p) for p in random.Random(args.seed).sample(postings, args.encode_sample)]
-        model.passages(sample[:8])                            # warm-up
+        model.passages(sample[:8])  # warm-up
         start = time.perf_counter()
         model.passages(sample)
         encode_rate = len(sample) / (time.perf_counter() - start)
@@ -541,8 +649,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="search_speed-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        results = [bench_size(size, documents, vectors, queries, query_tokens, query_vectors, query_encode_ms,
-                              material, workdir, args.seed, model_id, args.posting_queries, model) for size in sizes]
+        results = [
+            bench_size(
+                size,
+                documents,
+                vectors,
+                queries,
+                query_tokens,
+                query_vectors,
+                query_encode_ms,
+                material,
+                workdir,
+                args.seed,
+                model_id,
+                args.posting_queries,
+                model,
+            )
+            for size in sizes
+        ]
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -550,32 +674,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = "python benchmarks/search_speed.py " + shlex.join(sys.argv[1:] if argv is None else list(argv))
     print(f"command: `{command.strip()}`")
     print(machine_info())
-    print(f"corpus: generated postings, mean {chars_per_doc:.0f} characters and {tokens_per_doc:.0f} tokens; "
-          f"corpus vectors: {vector_source}; query vectors: {query_source}; {len(queries)} queries; "
-          f"{CANDIDATES} candidates per channel; total run time {time.perf_counter() - started:.0f} s")
+    print(
+        f"corpus: generated postings, mean {chars_per_doc:.0f} characters and {tokens_per_doc:.0f} tokens; "
+        f"corpus vectors: {vector_source}; query vectors: {query_source}; {len(queries)} queries; "
+        f"{CANDIDATES} candidates per channel; total run time {time.perf_counter() - started:.0f} s"
+    )
     print()
     print(f"Tokenizing (jieba, shared by every backend): {tokenize_rate:.0f} postings/s.", end=" ")
     if encode_rate:
-        print(f"Model encode rate (passages, batch {args.batch_size}, sample of {args.encode_sample}): "
-              f"{encode_rate:.1f} postings/s; single query encode p50/p95 "
-              f"{percentiles(query_encode_ms)[0]:.1f}/{percentiles(query_encode_ms)[1]:.1f} ms.")
+        print(
+            f"Model encode rate (passages, batch {args.batch_size}, sample of {args.encode_sample}): "
+            f"{encode_rate:.1f} postings/s; single query encode p50/p95 "
+            f"{percentiles(query_encode_ms)[0]:.1f}/{percentiles(query_encode_ms)[1]:.1f} ms."
+        )
     else:
         print("No model given: embedding not measured.")
     print()
-    print("| postings | index build, vectors precomputed | + tokenizing | + embedding (extrapolated) | "
-          "finish (optimize, fsync) | rebuild swap into live index | index file | peak RSS |")
+    print(
+        "| postings | index build, vectors precomputed | + tokenizing | + embedding (extrapolated) | "
+        "finish (optimize, fsync) | rebuild swap into live index | index file | peak RSS |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         with_tokens = 1 / (1 / r["index_rate"] + 1 / tokenize_rate)
         with_embedding = f"{1 / (1 / with_tokens + 1 / encode_rate):.1f}/s" if encode_rate else "—"
-        print(f"| {r['size']:,} | {r['index_rate']:,.0f}/s ({r['fill_s'] + r['finish_s']:.1f} s) | "
-              f"{with_tokens:,.0f}/s | {with_embedding} | {r['finish_s']:.1f} s | {r['swap_s']:.1f} s | "
-              f"{r['file_mb']:.0f} MB | {r['rss_mb']:,.0f} MB |")
+        print(
+            f"| {r['size']:,} | {r['index_rate']:,.0f}/s ({r['fill_s'] + r['finish_s']:.1f} s) | "
+            f"{with_tokens:,.0f}/s | {with_embedding} | {r['finish_s']:.1f} s | {r['swap_s']:.1f} s | "
+            f"{r['file_mb']:.0f} MB | {r['rss_mb']:,.0f} MB |"
+        )
     print()
     encoded = " (incl. query encode)" if query_encode_ms else ""
-    print(f"| postings | lexical FTS5 p50/p95 | semantic vec0 p50/p95 | semantic{encoded} | "
-          f"filtered hybrid p50/p95 | filtered hybrid{encoded} | numpy cosine (exact) | numpy/scipy BM25 | "
-          f"recall@10 | filtered recall@10 |")
+    print(
+        f"| postings | lexical FTS5 p50/p95 | semantic vec0 p50/p95 | semantic{encoded} | "
+        f"filtered hybrid p50/p95 | filtered hybrid{encoded} | numpy cosine (exact) | numpy/scipy BM25 | "
+        f"recall@10 | filtered recall@10 |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         lat = r["latency"]
@@ -584,10 +718,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         def cell(pair: tuple[float, float] | None) -> str:
             return f"{pair[0]:.1f} / {pair[1]:.1f} ms" if pair else "—"
 
-        print(f"| {r['size']:,} | {cell(lat['lexical'])} | {cell(lat['semantic'])} | "
-              f"{cell(with_encode.get('semantic'))} | {cell(lat['hybrid'])} | {cell(with_encode.get('hybrid'))} | "
-              f"{cell(lat['numpy_cosine'])} | {cell(lat['numpy_bm25'])} | {r['recall']:.3f} | "
-              f"{r['filtered_recall']:.3f} ({r['filtered_queries']} q) |")
+        print(
+            f"| {r['size']:,} | {cell(lat['lexical'])} | {cell(lat['semantic'])} | "
+            f"{cell(with_encode.get('semantic'))} | {cell(lat['hybrid'])} | {cell(with_encode.get('hybrid'))} | "
+            f"{cell(lat['numpy_cosine'])} | {cell(lat['numpy_bm25'])} | {r['recall']:.3f} | "
+            f"{r['filtered_recall']:.3f} ({r['filtered_queries']} q) |"
+        )
     print()
     print("| postings | whole posting as query: distinct tokens | lexical FTS5 p50/p95 | numpy/scipy BM25 p50/p95 |")
     print("| ---: | ---: | ---: | ---: |")
@@ -595,12 +731,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         (p50, p95), (b50, b95) = r["latency"]["posting_lexical"], r["latency"]["posting_bm25"]
         print(f"| {r['size']:,} | {r['posting_tokens']:.0f} | {p50:.0f} / {p95:.0f} ms | {b50:.1f} / {b95:.1f} ms |")
     print()
-    print("Hybrid = the product's matching.gather + matching.score (lexical, semantic and crosswalk channels, "
-          f"{CANDIDATES} candidates each, documents fetched, score fusion and signals) with filters "
-          "direction=offer, one sector and the counties of one prefecture. The numpy BM25 baseline "
-          "builds in " + ", ".join(f"{r['bm25_build_s']:.1f} s ({r['size']:,})" for r in results)
-          + "; it scores title+body without field weights. Peak RSS is the process's running maximum "
-          "(includes the corpus, the baselines and the model).")
+    print(
+        "Hybrid = the product's matching.gather + matching.score (lexical, semantic and crosswalk channels, "
+        f"{CANDIDATES} candidates each, documents fetched, score fusion and signals) with filters "
+        "direction=offer, one sector and the counties of one prefecture. The numpy BM25 baseline "
+        "builds in "
+        + ", ".join(f"{r['bm25_build_s']:.1f} s ({r['size']:,})" for r in results)
+        + "; it scores title+body without field weights. Peak RSS is the process's running maximum "
+        "(includes the corpus, the baselines and the model)."
+    )
 
 
 if __name__ == "__main__":

@@ -43,28 +43,39 @@ def check_new_user(email: str, password: str, name: str = "") -> dict[str, list[
     elif db.session.scalar(select(User.id).where(User.email == email)) is not None:
         problems["email"] = [Message("该邮箱已注册。", "A user with this e-mail already exists.")]
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems["password"] = [Message("密码至少需要 {n} 个字符。", "The password needs at least {n} characters.")
-                                .format(n=MIN_PASSWORD_LENGTH)]
+        problems["password"] = [
+            Message("密码至少需要 {n} 个字符。", "The password needs at least {n} characters.").format(
+                n=MIN_PASSWORD_LENGTH
+            )
+        ]
     if len(name.strip()) > MAX_NAME_LENGTH:
-        problems["name"] = [Message("姓名不能超过 {n} 个字符。", "The name may have at most {n} characters.")
-                            .format(n=MAX_NAME_LENGTH)]
+        problems["name"] = [
+            Message("姓名不能超过 {n} 个字符。", "The name may have at most {n} characters.").format(n=MAX_NAME_LENGTH)
+        ]
     return problems
 
 
-def create_user(email: str, password: str, *, role: str = "member",
-                organization: Organization | None = None, name: str = "") -> User:
+def create_user(
+    email: str, password: str, *, role: str = "member", organization: Organization | None = None, name: str = ""
+) -> User:
     """Add a user with a hashed password; members must belong to an organization."""
     email = email.strip().lower()
     problems = check_new_user(email, password, name)
     if role not in ROLES:
-        problems["role"] = [Message("角色须为 {choices} 之一。", "Role must be one of {choices}.").format(
-            choices=", ".join(ROLES))]
+        problems["role"] = [
+            Message("角色须为 {choices} 之一。", "Role must be one of {choices}.").format(choices=", ".join(ROLES))
+        ]
     if role == "member" and organization is None:
         problems["organization"] = [Message("机构成员必须属于一个机构。", "A member must belong to an organization.")]
     if problems:
         raise InvalidInput(problems)
-    user = User(email=email, name=name.strip(), role=role, organization=organization,
-                password_hash=generate_password_hash(password))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organization=organization,
+        password_hash=generate_password_hash(password),
+    )
     db.session.add(user)
     db.session.flush()
     return user

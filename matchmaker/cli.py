@@ -28,8 +28,9 @@ from matchmaker.schemas.search import SearchArgsSchema, SearchResultsSchema
 from matchmaker.web.api.search import filters_from
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False, load_dotenv=False, set_debug_flag=False
+)
 def main() -> None:
     """matchmaker — 产教融合信息服务平台 (school–enterprise matchmaking for Guizhou).
 
@@ -49,8 +50,11 @@ def fail(error: MatchmakerError) -> None:
 def require_current_schema() -> None:
     """Stop with a clear message when the database has not been created or upgraded."""
     if not schema_is_current():
-        click.echo("错误：数据库尚未创建或需要升级，请先运行 `matchmaker db upgrade`。\n"
-                   "Error: the database is missing or out of date; run `matchmaker db upgrade` first.", err=True)
+        click.echo(
+            "错误：数据库尚未创建或需要升级，请先运行 `matchmaker db upgrade`。\n"
+            "Error: the database is missing or out of date; run `matchmaker db upgrade` first.",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -63,9 +67,18 @@ def serve(host: str, port: int) -> None:
     require_current_schema()
     app = current_app._get_current_object()
     if app.config["MATCHMAKER_PRODUCTION"]:
-        args = [sys.executable, "-m", "gunicorn", "--config", str(CONFIG_DIR / "gunicorn.conf.py"),
-                "--bind", f"{host}:{port}", "--workers", str(app.config["MATCHMAKER_WORKERS"]),
-                "matchmaker:create_app()"]
+        args = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(CONFIG_DIR / "gunicorn.conf.py"),
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(app.config["MATCHMAKER_WORKERS"]),
+            "matchmaker:create_app()",
+        ]
         click.echo(f"gunicorn on http://{host}:{port} with {app.config['MATCHMAKER_WORKERS']} workers", err=True)
         os.execv(sys.executable, args)
     click.echo(f"matchmaker on http://{host}:{port} (instance {app.config['MATCHMAKER_HOME']})", err=True)
@@ -83,8 +96,11 @@ def serve(host: str, port: int) -> None:
 def create_user(email: str, role: str, org_ref: str | None, name: str) -> None:
     """Add a user; the password is read from standard input."""
     require_current_schema()
-    password = click.prompt("Password", hide_input=True, confirmation_prompt=sys.stdin.isatty()) \
-        if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    password = (
+        click.prompt("Password", hide_input=True, confirmation_prompt=sys.stdin.isatty())
+        if sys.stdin.isatty()
+        else sys.stdin.readline().rstrip("\n")
+    )
     try:
         org = organizations.find_organization(ref=org_ref) if org_ref else None
         user = accounts.create_user(email, password, role=role, organization=org, name=name)
@@ -124,21 +140,25 @@ def import_command(file: Path, skip_invalid: bool) -> None:
         rows = transfer.read_rows(file)
     except MatchmakerError as error:
         fail(error)
-    with click.progressbar(length=len(rows), label=f"importing {file.name}", file=sys.stderr,
-                           show_pos=True) as bar:
+    with click.progressbar(length=len(rows), label=f"importing {file.name}", file=sys.stderr, show_pos=True) as bar:
         report = transfer.import_rows(rows, skip_invalid=skip_invalid, progress=bar.update)
     for error in report.errors:
         click.echo(error.describe("en") + "\n    " + error.describe("zh"), err=True)
     if not report.written:
-        click.echo(f"{report.rows} rows, {len(report.errors)} invalid: nothing was written "
-                   "(fix them, or use --skip-invalid to import the valid rows).\n"
-                   f"共 {report.rows} 行，{len(report.errors)} 行有误：未写入任何数据。", err=True)
+        click.echo(
+            f"{report.rows} rows, {len(report.errors)} invalid: nothing was written "
+            "(fix them, or use --skip-invalid to import the valid rows).\n"
+            f"共 {report.rows} 行，{len(report.errors)} 行有误：未写入任何数据。",
+            err=True,
+        )
         sys.exit(1)
     sync_with_progress("updating the search index")
-    click.echo(f"{report.rows} rows: organizations {report.created['organization']} created, "
-               f"{report.updated['organization']} updated; postings {report.created['posting']} created, "
-               f"{report.updated['posting']} updated" + (f"; {len(report.errors)} invalid rows skipped"
-                                                         if report.errors else ""))
+    click.echo(
+        f"{report.rows} rows: organizations {report.created['organization']} created, "
+        f"{report.updated['organization']} updated; postings {report.created['posting']} created, "
+        f"{report.updated['posting']} updated"
+        + (f"; {len(report.errors)} invalid rows skipped" if report.errors else "")
+    )
 
 
 @main.command("export")
@@ -168,8 +188,10 @@ def load_demo() -> None:
         sys.exit(1)
     demo.seed_demo_embeddings(get_search_index().embedder)
     sync_with_progress("indexing the demo data")
-    click.echo(f"demo data: {report.created['organization'] + report.updated['organization']} organizations, "
-               f"{report.created['posting'] + report.updated['posting']} postings")
+    click.echo(
+        f"demo data: {report.created['organization'] + report.updated['organization']} organizations, "
+        f"{report.created['posting'] + report.updated['posting']} postings"
+    )
 
 
 def sync_with_progress(label: str) -> None:
@@ -183,12 +205,19 @@ def sync_with_progress(label: str) -> None:
             with click.progressbar(length=pending_changes(), label=label, file=sys.stderr) as bar:
                 sync_index(index, progress=bar.update)
         except (IndexMissing, IndexStale):  # no index yet, or made with another model: build it afresh
-            with click.progressbar(length=searchable_count(), label="building the search index",
-                                   file=sys.stderr) as bar:
+            with click.progressbar(
+                length=searchable_count(), label="building the search index", file=sys.stderr
+            ) as bar:
                 reindex(index, progress=bar.update)
     except SearchError as exc:
-        fail(MatchmakerError(Message("数据已保存，但搜索索引未更新：{error}", "The data is saved, but the search index "
-                                     "was not updated: {error}").format(error=str(exc))))
+        fail(
+            MatchmakerError(
+                Message(
+                    "数据已保存，但搜索索引未更新：{error}",
+                    "The data is saved, but the search index was not updated: {error}",
+                ).format(error=str(exc))
+            )
+        )
 
 
 @main.command("reindex")
@@ -197,8 +226,7 @@ def reindex_command() -> None:
     """Rebuild the search index from the database (searches keep using the old one meanwhile)."""
     require_current_schema()
     try:
-        with click.progressbar(length=searchable_count(), label="reindexing", file=sys.stderr,
-                               show_pos=True) as bar:
+        with click.progressbar(length=searchable_count(), label="reindexing", file=sys.stderr, show_pos=True) as bar:
             total = reindex(get_search_index(), progress=bar.update)
     except SearchError as exc:
         fail(MatchmakerError(Message("重建索引失败：{error}", "Reindexing failed: {error}").format(error=str(exc))))
@@ -222,12 +250,24 @@ def index_status() -> None:
     index = get_search_index()
     status = index.backend.status()
     expected = searchable_count()
-    click.echo(json.dumps({"exists": status.exists, "documents": status.documents, "expected_documents": expected,
-                           "pending_changes": pending_changes(), "index_model": status.model,
-                           "configured_model": index.embedder.model_id,
-                           "current": status.exists and status.documents == expected
-                           and status.model == index.embedder.model_id and not pending_changes()},
-                          ensure_ascii=False, indent=2))
+    click.echo(
+        json.dumps(
+            {
+                "exists": status.exists,
+                "documents": status.documents,
+                "expected_documents": expected,
+                "pending_changes": pending_changes(),
+                "index_model": status.model,
+                "configured_model": index.embedder.model_id,
+                "current": status.exists
+                and status.documents == expected
+                and status.model == index.embedder.model_id
+                and not pending_changes(),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 @main.command()
@@ -248,8 +288,9 @@ def search(query, direction, category, sector, region, kind, limit, offset, as_j
     raw.update({k: v for k, v in {"direction": direction, "region": region, "kind": kind}.items() if v})
     try:
         args = load_args(SearchArgsSchema(), raw)
-        found = matching.search_postings(get_search_index(), args["q"], filters_from(args), limit=args["limit"],
-                                         offset=args["offset"])
+        found = matching.search_postings(
+            get_search_index(), args["q"], filters_from(args), limit=args["limit"], offset=args["offset"]
+        )
     except MatchmakerError as error:
         fail(error)
     print_results(found, as_json)
@@ -292,8 +333,9 @@ def print_results(found: matching.SearchResults, as_json: bool) -> None:
     click.echo(f"{found.total} candidates")
     for n, result in enumerate(found.results, start=1):
         posting = result.posting
-        click.echo(f"{n:>3}. [{result.score:.3f}] {posting.title} — {posting.organization.name} "
-                   f"({posting.ref or posting.id})")
+        click.echo(
+            f"{n:>3}. [{result.score:.3f}] {posting.title} — {posting.organization.name} ({posting.ref or posting.id})"
+        )
         click.echo(f"     {result.explanation['summary_zh']}")
 
 
@@ -311,8 +353,10 @@ def prepare_model(force: bool) -> None:
 
     target = Path(current_app.config["MATCHMAKER_EMBEDDING_MODEL"])
     if not target.is_absolute() or (target.exists() and not (target / "matchmaker_model.json").exists()):
-        click.echo(f"{target} is configured by MATCHMAKER_EMBEDDING_MODEL and not prepared by matchmaker; "
-                   "nothing to do.", err=True)
+        click.echo(
+            f"{target} is configured by MATCHMAKER_EMBEDDING_MODEL and not prepared by matchmaker; nothing to do.",
+            err=True,
+        )
         return
     if e5_convert.prepared_model_is_current(target) and not force:
         click.echo(f"model is current: {target}")
@@ -329,8 +373,14 @@ def configured_mailer():
 
     mailer = mailer_from(current_app.config)
     if mailer is None:
-        fail(MatchmakerError(Message("未配置邮件服务器（MATCHMAKER_SMTP_HOST），无法发送邮件。",
-                                     "No SMTP server is configured (MATCHMAKER_SMTP_HOST): no mail can be sent.")))
+        fail(
+            MatchmakerError(
+                Message(
+                    "未配置邮件服务器（MATCHMAKER_SMTP_HOST），无法发送邮件。",
+                    "No SMTP server is configured (MATCHMAKER_SMTP_HOST): no mail can be sent.",
+                )
+            )
+        )
     return mailer
 
 
@@ -351,9 +401,14 @@ def send_digests_command(force: bool) -> None:
     try:
         sent = notifications.send_digests(mailer, current_app.config["MATCHMAKER_SITE_URL"], force=force)
     except MailError as exc:
-        fail(MatchmakerError(Message("邮件发送失败，未发出的汇总下次运行时再发：{error}",
-                                     "Sending failed; the digests not sent go out on the next run: {error}")
-                             .format(error=str(exc))))
+        fail(
+            MatchmakerError(
+                Message(
+                    "邮件发送失败，未发出的汇总下次运行时再发：{error}",
+                    "Sending failed; the digests not sent go out on the next run: {error}",
+                ).format(error=str(exc))
+            )
+        )
     click.echo(f"sent {sent} digest mail(s)")
 
 
@@ -376,12 +431,18 @@ def send_mail_command() -> None:
     owed = db.session.scalar(
         select(func.count(Notification.id))
         .join(NotificationSettings, NotificationSettings.user_id == Notification.user_id)
-        .where(Notification.mail_pending.is_(True), NotificationSettings.email_mode == "immediate"))
+        .where(Notification.mail_pending.is_(True), NotificationSettings.email_mode == "immediate")
+    )
     click.echo(f"sent {sent} mail(s)")
     if owed:
-        fail(MatchmakerError(Message("仍有 {owed} 封邮件未能发送（邮件服务器不可用？），稍后请再运行本命令。",
-                                     "{owed} mail(s) could not be sent (is the SMTP server down?); run this again "
-                                     "later.").format(owed=owed)))
+        fail(
+            MatchmakerError(
+                Message(
+                    "仍有 {owed} 封邮件未能发送（邮件服务器不可用？），稍后请再运行本命令。",
+                    "{owed} mail(s) could not be sent (is the SMTP server down?); run this again later.",
+                ).format(owed=owed)
+            )
+        )
 
 
 @main.command("event-reminders")
@@ -408,12 +469,17 @@ def event_reminders_command() -> None:
 
 
 @main.command("schedule-meetings", with_appcontext=False)  # a pure computation: no app, no database
-@click.argument("instance_file", metavar="INSTANCE.json",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Solver seconds (for both stages together with --fair).")
-@click.option("--fair", is_flag=True,
-              help="First raise the fewest meetings anyone gets, then maximise the total weight.")
+@click.argument("instance_file", metavar="INSTANCE.json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--time-limit",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Solver seconds (for both stages together with --fair).",
+)
+@click.option(
+    "--fair", is_flag=True, help="First raise the fewest meetings anyone gets, then maximise the total weight."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the schedule as JSON.")
 def schedule_meetings(instance_file: Path, time_limit: float, fair: bool, as_json: bool) -> None:
     """Schedule an event's meeting requests into (time slot, table) pairs with the CP-SAT solver.
@@ -431,8 +497,13 @@ def schedule_meetings(instance_file: Path, time_limit: float, fair: bool, as_jso
     except MatchmakerError as error:
         fail(error)
     except OSError as exc:
-        fail(MatchmakerError(Message("无法读取 {file}：{error}", "Cannot read {file}: {error}")
-                             .format(file=str(instance_file), error=exc.strerror or str(exc))))
+        fail(
+            MatchmakerError(
+                Message("无法读取 {file}：{error}", "Cannot read {file}: {error}").format(
+                    file=str(instance_file), error=exc.strerror or str(exc)
+                )
+            )
+        )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -33,13 +33,20 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     "HOME": Setting("./instance", str, "Folder that holds all state: database, search index, models, uploads."),
     "CONFIG_FILE": Setting(None, str, "Optional TOML file with settings (keys as below, without the prefix)."),
-    "DATABASE_URL": Setting(None, str, "SQLAlchemy database URL; default a SQLite file in HOME. "
-                            "Use postgresql+psycopg://user@host/db for PostgreSQL."),
+    "DATABASE_URL": Setting(
+        None,
+        str,
+        "SQLAlchemy database URL; default a SQLite file in HOME. Use postgresql+psycopg://user@host/db for PostgreSQL.",
+    ),
     "SECRET_KEY": Setting(None, str, "Signs session cookies; default a random key kept in HOME/secret_key."),
     "PRODUCTION": Setting(False, bool, "Production mode: `matchmaker serve` runs gunicorn, cookies are Secure."),
     "WORKERS": Setting(2, int, "gunicorn worker processes in production mode."),
-    "EMBEDDING_MODEL": Setting(None, str, "sentence-transformers model: a local folder or a model name; "
-                               "default the multilingual-e5-small folder prepared in HOME/models."),
+    "EMBEDDING_MODEL": Setting(
+        None,
+        str,
+        "sentence-transformers model: a local folder or a model name; "
+        "default the multilingual-e5-small folder prepared in HOME/models.",
+    ),
     "EMBEDDING_MAX_TOKENS": Setting(128, int, "Longest input, in model tokens, that is embedded; longer text is cut."),
     "SITE_URL": Setting("http://127.0.0.1:5000", str, "Public address of the site, for links in e-mails."),
     "SMTP_HOST": Setting(None, str, "SMTP server for e-mail notifications; unset means no e-mail is sent."),
@@ -48,14 +55,21 @@ SETTINGS: dict[str, Setting] = {
     "SMTP_PASSWORD": Setting(None, str, "SMTP password."),
     "SMTP_STARTTLS": Setting(False, bool, "Upgrade the SMTP connection with STARTTLS."),
     "MAIL_FROM": Setting("matchmaker@localhost", str, "Sender address of notification e-mails."),
-    "MATCH_NOTIFY_SCORE": Setting(2.0, float, "Ranking score from which a new posting is announced to its "
-                                  "counterparts as a new match."),
-    "SCHEDULE_TIME_LIMIT": Setting(10.0, float, "Seconds the meeting scheduler may search when a coordinator "
-                                   "builds an event's schedule (the page waits for it)."),
-    "LOGIN_LIMIT": Setting("5 per minute;20 per hour", str, "Failed-login limit per address and account "
-                           "(Flask-Limiter syntax)."),
-    "RATELIMIT_STORAGE": Setting("memory://", str, "Where login limits are counted; redis://127.0.0.1:6379 "
-                                 "shares them between gunicorn workers."),
+    "MATCH_NOTIFY_SCORE": Setting(
+        2.0, float, "Ranking score from which a new posting is announced to its counterparts as a new match."
+    ),
+    "SCHEDULE_TIME_LIMIT": Setting(
+        10.0,
+        float,
+        "Seconds the meeting scheduler may search when a coordinator "
+        "builds an event's schedule (the page waits for it).",
+    ),
+    "LOGIN_LIMIT": Setting(
+        "5 per minute;20 per hour", str, "Failed-login limit per address and account (Flask-Limiter syntax)."
+    ),
+    "RATELIMIT_STORAGE": Setting(
+        "memory://", str, "Where login limits are counted; redis://127.0.0.1:6379 shares them between gunicorn workers."
+    ),
     "LOG_LEVEL": Setting("INFO", str, "Python logging level."),
 }
 
@@ -83,8 +97,9 @@ def _coerce(name: str, raw: Any, kind: type) -> Any:
     raise ConfigError(f"{ENV_PREFIX}{name}: expected {kind.__name__}, got {raw!r}")
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None,
-                  environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Merge the layers and return validated settings keyed by name without the prefix."""
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})

@@ -44,51 +44,63 @@ SOURCE_NAMES = {"profile": "职业面向", "mohrss": "人社部专业职业对�
 JOB_CATEGORIES = ("talent", "apprenticeship", "internship")
 
 # --- evidence weights (tuned on the development set as general weights, never per query) ----
-TITLE_SCORE = 0.95          # a job title or occupation name found in the text's first line
-BODY_SCORE = 0.15           # … found further on (duties paragraphs mention other jobs and tasks)
-SHORT_TITLE_SCORE = 0.85    # two-character titles (车工, 电工) are a little less sure
-BM25_MAX = 0.7              # lexical similarity to an occupation's definition never beats a title
-BM25_SCALE = 3.0            # coverage (matched share of the text's information) × this, capped at 1
-BM25_SHARPNESS = 1.0        # how fast the runners-up fall off: (score / best score) ** this
-BM25_MIN = 0.12             # below this, similarity is noise: nothing rather than noise
-BM25_MIN_WORDS = 2          # distinct shared words (not counting a word inside another) …
-SPECIFIC_IDF = 4.5          # … unless one is rare among occupations (in under ~1% of them: 测绘, 育种)
+TITLE_SCORE = 0.95  # a job title or occupation name found in the text's first line
+BODY_SCORE = 0.15  # … found further on (duties paragraphs mention other jobs and tasks)
+SHORT_TITLE_SCORE = 0.85  # two-character titles (车工, 电工) are a little less sure
+BM25_MAX = 0.7  # lexical similarity to an occupation's definition never beats a title
+BM25_SCALE = 3.0  # coverage (matched share of the text's information) × this, capped at 1
+BM25_SHARPNESS = 1.0  # how fast the runners-up fall off: (score / best score) ** this
+BM25_MIN = 0.12  # below this, similarity is noise: nothing rather than noise
+BM25_MIN_WORDS = 2  # distinct shared words (not counting a word inside another) …
+SPECIFIC_IDF = 4.5  # … unless one is rare among occupations (in under ~1% of them: 测绘, 育种)
 BM25_CANDIDATES = 8
-PROFILE_TITLE_SCORE = 0.9   # a job title from a major's 职业面向 that the 大典 lacks
-PROFILE_POST_SCORE = 0.3    # a post (岗位) from a major's 职业面向
-EXTRA_EVIDENCE = 0.5        # how much a second piece of evidence for a tag adds (noisy-OR, damped)
-QUERY_OCCUPATIONS = 5       # recognized occupations a query expands to majors
-NAMED_MAJOR_SCORE = 1.0     # "数控技术专业" in a need: the need names the major itself
+PROFILE_TITLE_SCORE = 0.9  # a job title from a major's 职业面向 that the 大典 lacks
+PROFILE_POST_SCORE = 0.3  # a post (岗位) from a major's 职业面向
+EXTRA_EVIDENCE = 0.5  # how much a second piece of evidence for a tag adds (noisy-OR, damped)
+QUERY_OCCUPATIONS = 5  # recognized occupations a query expands to majors
+NAMED_MAJOR_SCORE = 1.0  # "数控技术专业" in a need: the need names the major itself
 
 # --- link strengths: how strongly an occupation calls for a major -------------------------
 SOURCE_STRENGTH = {("mohrss", "profile"): 1.0, ("profile",): 0.9, ("mohrss",): 0.8}
 PARENT_GROUP_FACTOR = 0.85  # the major's profile names the occupation's group
-CHILD_FACTOR = 0.5          # the text names a group; the major is linked to one of its occupations
-SIBLING_FACTOR = 0.25       # the major is linked to several other occupations of the same group …
-SIBLING_MIN = 1             # … at least this many
-RANK_DECAY = 0.05           # the occupations a profile lists first are its main ones
+CHILD_FACTOR = 0.5  # the text names a group; the major is linked to one of its occupations
+SIBLING_FACTOR = 0.25  # the major is linked to several other occupations of the same group …
+SIBLING_MIN = 1  # … at least this many
+RANK_DECAY = 0.05  # the occupations a profile lists first are its main ones
 MAJOR_TO_OCCUPATION_FACTOR = 0.8
 
 LEVEL_MARKERS = (  # order matters: 职教本科 before 本科, 高职专科 before 专科
-    ("职教本科", "职教本科"), ("职业本科", "职教本科"), ("高职本科", "职教本科"),
-    ("高职专科", "高职专科"), ("高职", "高职专科"), ("大专", "高职专科"), ("专科", "高职专科"),
-    ("中职", "中职"), ("中专", "中职"), ("技工", "中职"), ("职高", "中职"),
-    ("普通本科", "普通本科"), ("本科", "职教本科"),
+    ("职教本科", "职教本科"),
+    ("职业本科", "职教本科"),
+    ("高职本科", "职教本科"),
+    ("高职专科", "高职专科"),
+    ("高职", "高职专科"),
+    ("大专", "高职专科"),
+    ("专科", "高职专科"),
+    ("中职", "中职"),
+    ("中专", "中职"),
+    ("技工", "中职"),
+    ("职高", "中职"),
+    ("普通本科", "普通本科"),
+    ("本科", "职教本科"),
 )
 # "数控技术专业（高职）", "护理专业毕业生" name a major; "翻译专业资料", "专业课程" do not.
-NAMED_AS_MAJOR = re.compile(r"(?:等|类|及相关|或相关|相关)?专业"
-                            r"(?:$|[^\u4e00-\u9fff]|毕业|应届|学生|学历|背景|优先|人才|方向|招生|班|的学生|的毕业|及相关)")
+NAMED_AS_MAJOR = re.compile(
+    r"(?:等|类|及相关|或相关|相关)?专业"
+    r"(?:$|[^\u4e00-\u9fff]|毕业|应届|学生|学历|背景|优先|人才|方向|招生|班|的学生|的毕业|及相关)"
+)
 FIRST_LINE = re.compile(r"[\n。；;!！?？]")
 FIRST_LINE_MAX = 40
 
 
 # --- values --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Occupation:
     code: str
     name: str
-    level: int            # 1–4; 4 is an occupation, 3 a small group (细类组), 1–2 larger groups
+    level: int  # 1–4; 4 is an occupation, 3 a small group (细类组), 1–2 larger groups
     parent: str | None
 
 
@@ -96,7 +108,7 @@ class Occupation:
 class Major:
     code: str
     name: str
-    level: str            # 中职 | 高职专科 | 职教本科 | 普通本科
+    level: str  # 中职 | 高职专科 | 职教本科 | 普通本科
     class_code: str
     class_name: str
     category_name: str
@@ -106,17 +118,17 @@ class Major:
 class OccupationMatch:
     code: str
     name: str
-    score: float          # in [0, 1]
-    evidence: str         # human-readable: 岗位名称「车工」, 职业定义相近（车床、数控）
+    score: float  # in [0, 1]
+    evidence: str  # human-readable: 岗位名称「车工」, 职业定义相近（车床、数控）
 
 
 @dataclass(frozen=True)
 class MajorLink:
     major_code: str
     occupation_code: str  # the occupation the text named (not the group the link went through)
-    linked_code: str      # the occupation or group the sources link the major to
+    linked_code: str  # the occupation or group the sources link the major to
     sources: tuple[str, ...]
-    strength: float       # in (0, 1]
+    strength: float  # in (0, 1]
 
     def explanation(self, occupation_name: str, major_name: str) -> str:
         occupations = _data().occupations
@@ -144,10 +156,11 @@ class MajorRef:
     code: str
     name: str
     level: str
-    explicit: bool        # named as "…专业" or with its level, not just a word in passing
+    explicit: bool  # named as "…专业" or with its level, not just a word in passing
 
 
 # --- data ----------------------------------------------------------------------------------
+
 
 class _Phrases:
     """Leftmost-longest dictionary matching of phrases (normalized) in normalized text."""
@@ -169,7 +182,7 @@ class _Phrases:
         i = 0
         while i < len(text):
             for length in range(min(self.max_length, len(text) - i), 1, -1):
-                phrase = text[i:i + length]
+                phrase = text[i : i + length]
                 if phrase not in self.targets:
                     continue
                 if length == 2 and self.whole_words:  # "车工" must not match inside "汽车工程师"
@@ -194,12 +207,12 @@ class _Crosswalk:
     children: dict[str, list[str]]
     occupation_phrases: _Phrases
     major_names: _Phrases
-    profile_phrases: _Phrases                        # phrase → "kind:major_code"
-    bm25: bm25s.BM25                                 # over occupations with a definition
+    profile_phrases: _Phrases  # phrase → "kind:major_code"
+    bm25: bm25s.BM25  # over occupations with a definition
     bm25_codes: list[str]
-    bm25_vocab: dict[str, frozenset[str]]            # code → its document's tokens
+    bm25_vocab: dict[str, frozenset[str]]  # code → its document's tokens
     idf: dict[str, float]
-    unknown_idf: float                               # for words no occupation document has
+    unknown_idf: float  # for words no occupation document has
     sectors: dict[str, dict]
 
 
@@ -228,8 +241,9 @@ def _load(directory: Path) -> _Crosswalk:
 
     majors, by_name = {}, defaultdict(list)
     for row in rows("majors.csv"):
-        majors[row["code"]] = Major(row["code"], row["name"], row["level"], row["class_code"], row["class_name"],
-                                      row["category_name"])
+        majors[row["code"]] = Major(
+            row["code"], row["name"], row["level"], row["class_code"], row["class_name"], row["category_name"]
+        )
         by_name[normalize_text(row["name"])].append(row["code"])
 
     by_occupation, by_major = defaultdict(list), defaultdict(list)
@@ -258,12 +272,21 @@ def _load(directory: Path) -> _Crosswalk:
 
     sectors = json.loads((directory / "sectors.json").read_text(encoding="utf-8"))
     return _Crosswalk(
-        occupations=occupations, majors=majors, majors_by_name=dict(by_name),
-        links_by_occupation=dict(by_occupation), occupations_by_major=dict(by_major), children=dict(children),
-        occupation_phrases=_Phrases(phrase_entries), major_names=_Phrases(((n, n) for n in by_name), whole_words=False),
-        profile_phrases=_Phrases(profile_entries), bm25=retriever, bm25_codes=codes,
+        occupations=occupations,
+        majors=majors,
+        majors_by_name=dict(by_name),
+        links_by_occupation=dict(by_occupation),
+        occupations_by_major=dict(by_major),
+        children=dict(children),
+        occupation_phrases=_Phrases(phrase_entries),
+        major_names=_Phrases(((n, n) for n in by_name), whole_words=False),
+        profile_phrases=_Phrases(profile_entries),
+        bm25=retriever,
+        bm25_codes=codes,
         bm25_vocab={code: frozenset(tokens) for code, tokens in zip(codes, corpus, strict=True)},
-        idf=idf, unknown_idf=unknown_idf, sectors=sectors,
+        idf=idf,
+        unknown_idf=unknown_idf,
+        sectors=sectors,
     )
 
 
@@ -286,6 +309,7 @@ def major(code: str) -> Major | None:
 
 
 # --- recognizing occupations ------------------------------------------------------------------
+
 
 def _first_line_end(text: str) -> int:
     match = FIRST_LINE.search(text)
@@ -365,6 +389,7 @@ def recognize_occupations(text: str, limit: int = 5) -> list[OccupationMatch]:
 
 # --- occupations → majors ------------------------------------------------------------------
 
+
 def _source_strength(sources: tuple[str, ...]) -> float:
     return SOURCE_STRENGTH[tuple(sorted(sources))]
 
@@ -423,11 +448,14 @@ def _sibling_links(code: str, group: str) -> dict[str, MajorLink]:
 
 def occupations_for_major(major_code: str) -> list[tuple[str, tuple[str, ...], float]]:
     """(occupation code, sources, strength) of the occupations a major leads to."""
-    return sorted(((o, s, _strength(s, r)) for o, s, r in _data().occupations_by_major.get(major_code, [])),
-                  key=lambda item: (-item[2], item[0]))
+    return sorted(
+        ((o, s, _strength(s, r)) for o, s, r in _data().occupations_by_major.get(major_code, [])),
+        key=lambda item: (-item[2], item[0]),
+    )
 
 
 # --- majors named in text ---------------------------------------------------------------------
+
 
 def _stated_level(text: str) -> str | None:
     for marker, level in LEVEL_MARKERS:
@@ -462,6 +490,7 @@ def majors_in_text(text: str, *, explicit_only: bool = False, level: str | None 
 
 # --- tags ------------------------------------------------------------------------------------
 
+
 def document_tags(direction: str, category: str, title: str, description: str) -> tuple[str, ...]:
     """Tags to store on an index document: majors the posting names, and for job postings
     (talent, apprenticeship, internship) the occupations it names."""
@@ -469,8 +498,11 @@ def document_tags(direction: str, category: str, title: str, description: str) -
     in_title = majors_in_text(title)
     # "掌握药学专业知识" in a 药学 program's description is the program itself, not other levels.
     level = _stated_level(normalize_text(title or ""))
-    in_description = [m for m in majors_in_text(description, explicit_only=True, level=level)
-                      if m.name not in {t.name for t in in_title}]
+    in_description = [
+        m
+        for m in majors_in_text(description, explicit_only=True, level=level)
+        if m.name not in {t.name for t in in_title}
+    ]
     tags = [f"major:{m.code}" for m in in_title + in_description]
     if category in JOB_CATEGORIES:
         named = _named_occupations(normalize_text(title or ""))
@@ -489,8 +521,9 @@ def _occupation_majors(matches: list[OccupationMatch], allowed: set[str]) -> dic
             kept = [r for r in (link.restricted(allowed) for link in links) if r]
             if kept:  # the strongest link is enough: the others repeat the same occupation
                 link = max(kept, key=lambda r: r.strength)
-                found[major_code].append((match.score * link.strength,
-                                          link.explanation(match.name, data.majors[major_code].name)))
+                found[major_code].append(
+                    (match.score * link.strength, link.explanation(match.name, data.majors[major_code].name))
+                )
     return found
 
 
@@ -506,7 +539,8 @@ def _profile_phrase_majors(normalized: str) -> dict[str, list[tuple[float, str]]
             if start >= title_end:
                 weight *= BODY_SCORE / TITLE_SCORE
             found[major_code].append(
-                (weight, f"{phrase} → {data.majors[major_code].name}专业: {SOURCE_NAMES['profile']}（{kind}）"))
+                (weight, f"{phrase} → {data.majors[major_code].name}专业: {SOURCE_NAMES['profile']}（{kind}）")
+            )
     return found
 
 
@@ -520,8 +554,9 @@ def _combine(evidence: list[tuple[float, str]]) -> tuple[float, str]:
     return round(min(weight, 1.0), 4), reason
 
 
-def query_tags(text: str, *, sources: Iterable[str] = SOURCES, limit: int | None = None
-               ) -> list[tuple[str, float, str]]:
+def query_tags(
+    text: str, *, sources: Iterable[str] = SOURCES, limit: int | None = None
+) -> list[tuple[str, float, str]]:
     """(tag, weight in [0, 1], explanation) to look up for a query or a need's text, best first.
 
     - `major:<code>`: majors reachable from the occupations the text names or describes,
@@ -551,15 +586,19 @@ def query_tags(text: str, *, sources: Iterable[str] = SOURCES, limit: int | None
             kept = tuple(s for s in link_sources if s in allowed)
             if kept:
                 strength *= _source_strength(kept) / _source_strength(link_sources)
-                evidence[f"occupation:{occupation_code}"].append((
-                    MAJOR_TO_OCCUPATION_FACTOR * strength,
-                    f"{ref.name}专业 → {data.occupations[occupation_code].name}: {_source_names(kept)}"))
+                evidence[f"occupation:{occupation_code}"].append(
+                    (
+                        MAJOR_TO_OCCUPATION_FACTOR * strength,
+                        f"{ref.name}专业 → {data.occupations[occupation_code].name}: {_source_names(kept)}",
+                    )
+                )
 
     tags = [(tag, *_combine(found)) for tag, found in evidence.items()]
     return sorted(tags, key=lambda item: (-item[1], item[0]))[:limit]
 
 
 # --- sectors ---------------------------------------------------------------------------------
+
 
 def sectors_of(tag: str) -> frozenset[str]:
     """Sector codes a crosswalk tag clearly belongs to ("major:410107" → {"tea"}), for

@@ -85,8 +85,7 @@ class InvalidInput(MatchmakerError):
 
     def field_errors(self) -> list[dict[str, str]]:
         """Flat list of {field, message, message_zh} from marshmallow-style nested errors."""
-        return [{"field": path, "message": msg.en, "message_zh": msg.zh}
-                for path, msg in flatten_errors(self.fields)]
+        return [{"field": path, "message": msg.en, "message_zh": msg.zh} for path, msg in flatten_errors(self.fields)]
 
 
 def flatten_errors(errors: Any, prefix: str = "") -> Iterator[tuple[str, Message]]:

@@ -26,9 +26,9 @@ class Evidence:
     semantic_rank: int | None = None
     similarity: float | None = None
     relative_similarity: float | None = None
-    crosswalk: list[tuple[str, float]] = field(default_factory=list)   # (explanation, weight)
-    contributions: dict[str, float] = field(default_factory=dict)     # channel or signal → score part
-    signals: list[dict[str, Any]] = field(default_factory=list)        # structured signals, see matching
+    crosswalk: list[tuple[str, float]] = field(default_factory=list)  # (explanation, weight)
+    contributions: dict[str, float] = field(default_factory=dict)  # channel or signal → score part
+    signals: list[dict[str, Any]] = field(default_factory=list)  # structured signals, see matching
 
 
 def explain(evidence: Evidence, title: str, description: str) -> dict[str, Any]:
@@ -43,12 +43,20 @@ def explain(evidence: Evidence, title: str, description: str) -> dict[str, Any]:
     reasons_zh.extend(signal["detail_zh"] for signal in evidence.signals)
     return {
         "summary_zh": "；".join(reasons_zh) or "语义相近",
-        "lexical": None if evidence.lexical_rank is None else {
-            "rank": evidence.lexical_rank, "bm25": round(evidence.lexical_score or 0.0, 4),
-            "matched_terms": list(evidence.matched_terms)},
-        "semantic": None if evidence.semantic_rank is None else {
-            "rank": evidence.semantic_rank, "similarity": round(evidence.similarity or 0.0, 4),
-            "relative_similarity": round(evidence.relative_similarity or 0.0, 4)},
+        "lexical": None
+        if evidence.lexical_rank is None
+        else {
+            "rank": evidence.lexical_rank,
+            "bm25": round(evidence.lexical_score or 0.0, 4),
+            "matched_terms": list(evidence.matched_terms),
+        },
+        "semantic": None
+        if evidence.semantic_rank is None
+        else {
+            "rank": evidence.semantic_rank,
+            "similarity": round(evidence.similarity or 0.0, 4),
+            "relative_similarity": round(evidence.relative_similarity or 0.0, 4),
+        },
         "crosswalk": [{"explanation": text, "weight": round(weight, 4)} for text, weight in evidence.crosswalk],
         "signals": evidence.signals,
         "contributions": {name: round(value, 6) for name, value in evidence.contributions.items()},
@@ -64,11 +72,11 @@ def highlight(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> st
     pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
     first = pattern.search(text)
     start = max(0, (first.start() if first else 0) - width // 4)
-    window = text[start:start + width]
+    window = text[start : start + width]
     marked = []
     position = 0
     for match in pattern.finditer(window):
-        marked.append(html.escape(window[position:match.start()]))
+        marked.append(html.escape(window[position : match.start()]))
         marked.append(f"<mark>{html.escape(match.group())}</mark>")
         position = match.end()
     marked.append(html.escape(window[position:]))
@@ -77,8 +85,12 @@ def highlight(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> st
 
 def sector_signal(shared: Sequence[str], taxonomy: Taxonomy, contribution: float) -> dict[str, Any]:
     names = "、".join(taxonomy.sectors[c].name for c in shared if c in taxonomy.sectors)
-    return {"name": "sector", "detail_zh": f"共同产业：{names}", "detail": f"shared sectors: {', '.join(shared)}",
-            "contribution": round(contribution, 6)}
+    return {
+        "name": "sector",
+        "detail_zh": f"共同产业：{names}",
+        "detail": f"shared sectors: {', '.join(shared)}",
+        "contribution": round(contribution, 6),
+    }
 
 
 REGION_DETAILS = {
@@ -90,21 +102,33 @@ REGION_DETAILS = {
 
 def region_signal(level: str, label: str | None, contribution: float) -> dict[str, Any]:
     zh, en = REGION_DETAILS[level]
-    return {"name": "region", "detail_zh": f"{zh}（{label}）" if label else zh, "detail": en,
-            "contribution": round(contribution, 6)}
+    return {
+        "name": "region",
+        "detail_zh": f"{zh}（{label}）" if label else zh,
+        "detail": en,
+        "contribution": round(contribution, 6),
+    }
 
 
-def category_signal(need: str, offer: str, taxonomy: Taxonomy, contribution: float,
-                    job_title: str | None = None) -> dict[str, Any]:
+def category_signal(
+    need: str, offer: str, taxonomy: Taxonomy, contribution: float, job_title: str | None = None
+) -> dict[str, Any]:
     read_as = f"按岗位名称「{job_title}」识别为人才需求；" if job_title else ""
     names = taxonomy.categories[need].name, taxonomy.categories[offer].name
-    return {"name": "category",
-            "detail_zh": f"{read_as}类别互补：{names[0]}需求 ↔ {names[1]}供给",
-            "detail": (f"read as a talent need for {job_title}; " if job_title else "")
-            + f"complementary categories: {need} need ↔ {offer} offer", "contribution": round(contribution, 6)}
+    return {
+        "name": "category",
+        "detail_zh": f"{read_as}类别互补：{names[0]}需求 ↔ {names[1]}供给",
+        "detail": (f"read as a talent need for {job_title}; " if job_title else "")
+        + f"complementary categories: {need} need ↔ {offer} offer",
+        "contribution": round(contribution, 6),
+    }
 
 
 def freshness_signal(age_days: int, contribution: float) -> dict[str, Any]:
     when = "今天发布" if age_days == 0 else f"{age_days} 天前发布"
-    return {"name": "freshness", "detail_zh": when, "detail": f"published {age_days} days ago",
-            "contribution": round(contribution, 6)}
+    return {
+        "name": "freshness",
+        "detail_zh": when,
+        "detail": f"published {age_days} days ago",
+        "contribution": round(contribution, 6),
+    }

@@ -42,6 +42,11 @@ def mailer_from(config: Mapping[str, Any]) -> Mailer | None:
     """The configured mailer, or None when no SMTP server is set (no e-mail is sent then)."""
     if not config.get("MATCHMAKER_SMTP_HOST"):
         return None
-    return Mailer(host=config["MATCHMAKER_SMTP_HOST"], port=config["MATCHMAKER_SMTP_PORT"],
-                  sender=config["MATCHMAKER_MAIL_FROM"], user=config["MATCHMAKER_SMTP_USER"],
-                  password=config["MATCHMAKER_SMTP_PASSWORD"], starttls=config["MATCHMAKER_SMTP_STARTTLS"])
+    return Mailer(
+        host=config["MATCHMAKER_SMTP_HOST"],
+        port=config["MATCHMAKER_SMTP_PORT"],
+        sender=config["MATCHMAKER_MAIL_FROM"],
+        user=config["MATCHMAKER_SMTP_USER"],
+        password=config["MATCHMAKER_SMTP_PASSWORD"],
+        starttls=config["MATCHMAKER_SMTP_STARTTLS"],
+    )

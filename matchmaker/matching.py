@@ -47,30 +47,30 @@ from matchmaker.taxonomy import get_taxonomy
 CROSSWALK_SOURCES = crosswalk.SOURCES
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
-JOB_TITLE_SCORE = 0.9           # crosswalk score of an occupation named by a job title in the text
-INLINE_SYNC_LIMIT = 200          # pending changes a search applies itself before answering
-INLINE_SYNC_WAIT = 5.0           # seconds a request waits for another process's index write
+JOB_TITLE_SCORE = 0.9  # crosswalk score of an occupation named by a job title in the text
+INLINE_SYNC_LIMIT = 200  # pending changes a search applies itself before answering
+INLINE_SYNC_WAIT = 5.0  # seconds a request waits for another process's index write
 
 
 @dataclass(frozen=True)
 class RankingWeights:
     """How the channels and signals combine; measured on the relevance set (docs/BENCHMARKS.md)."""
 
-    fusion: str = "score"          # "score" (weighted sum of scaled scores) or "rrf"
+    fusion: str = "score"  # "score" (weighted sum of scaled scores) or "rrf"
     lexical: float = 0.5
     semantic: float = 1.0
     crosswalk: float = 1.5
     rrf_k: float = 60.0
     semantic_spread: float = 0.04  # cosine distance below the query's best at which similarity counts 0
-    candidates: int = 200          # per channel
-    crosswalk_tags: int = 60       # strongest crosswalk tags looked up per query
-    crosswalk_sources: tuple[str, ...] = CROSSWALK_SOURCES    # evidence the crosswalk may use
-    category: float = 0.5          # the result answers the need (complementarity table)
-    sector: float = 0.05           # per shared sector, at most two
+    candidates: int = 200  # per channel
+    crosswalk_tags: int = 60  # strongest crosswalk tags looked up per query
+    crosswalk_sources: tuple[str, ...] = CROSSWALK_SOURCES  # evidence the crosswalk may use
+    category: float = 0.5  # the result answers the need (complementarity table)
+    sector: float = 0.05  # per shared sector, at most two
     county: float = 0.06
     prefecture: float = 0.04
     province: float = 0.01
-    freshness: float = 0.02        # at publication, halving every 90 days
+    freshness: float = 0.02  # at publication, halving every 90 days
 
 
 DEFAULT_WEIGHTS = RankingWeights()
@@ -105,7 +105,7 @@ class Source:
     sectors: tuple[str, ...]
     region_code: str | None
     direction: str
-    job_title: str | None = None   # set when the category was read from a job title in a query
+    job_title: str | None = None  # set when the category was read from a job title in a query
 
 
 def read_query(text: str) -> Source | None:
@@ -114,8 +114,15 @@ def read_query(text: str) -> Source | None:
     return Source("talent", (), None, "need", job_title=named[0].name) if named else None
 
 
-def search_postings(index: SearchIndex, query: str, filters: SearchFilters, *, limit: int = 20, offset: int = 0,
-                    weights: RankingWeights = DEFAULT_WEIGHTS) -> SearchResults:
+def search_postings(
+    index: SearchIndex,
+    query: str,
+    filters: SearchFilters,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> SearchResults:
     """Public postings matching a free-text query under hard filters, best first, explained."""
     text = _check_query(query)
     _check_page(limit, offset)
@@ -125,8 +132,15 @@ def search_postings(index: SearchIndex, query: str, filters: SearchFilters, *, l
     return _run(index, text, filters, source, limit, offset, weights, info)
 
 
-def match_posting(posting: Posting, index: SearchIndex, *, limit: int = 20, offset: int = 0,
-                  weights: RankingWeights = DEFAULT_WEIGHTS, among: tuple[int, ...] = ()) -> SearchResults:
+def match_posting(
+    posting: Posting,
+    index: SearchIndex,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+    among: tuple[int, ...] = (),
+) -> SearchResults:
     """The complementary postings of the other side for one posting, best first, explained.
 
     `among` limits the counterparts to these organizations (e.g. an event's participants).
@@ -137,12 +151,24 @@ def match_posting(posting: Posting, index: SearchIndex, *, limit: int = 20, offs
         direction, categories = "offer", taxonomy.offer_categories_for(posting.category)
     else:
         direction, categories = "need", taxonomy.need_categories_for(posting.category)
-    filters = SearchFilters(direction=direction, categories=tuple(categories),
-                            exclude_organization_id=posting.organization_id, organization_ids=among,
-                            valid_on=local_today())
+    filters = SearchFilters(
+        direction=direction,
+        categories=tuple(categories),
+        exclude_organization_id=posting.organization_id,
+        organization_ids=among,
+        valid_on=local_today(),
+    )
     source = Source(posting.category, tuple(posting.sectors), posting.region_code, posting.direction)
-    return _run(index, embedding_text(posting), filters, source, limit, offset, weights,
-                {"posting_id": posting.id, "direction": direction, "categories": list(categories)})
+    return _run(
+        index,
+        embedding_text(posting),
+        filters,
+        source,
+        limit,
+        offset,
+        weights,
+        {"posting_id": posting.id, "direction": direction, "categories": list(categories)},
+    )
 
 
 @dataclass
@@ -153,30 +179,49 @@ class PostingMatches:
 
 def match_organization(org: Organization, index: SearchIndex, *, per_posting: int = 5) -> list[PostingMatches]:
     """For each open posting of an organization, its best counterparts."""
-    postings = db.session.scalars(select(Posting).where(Posting.organization_id == org.id,
-                                                        Posting.status == "published").order_by(Posting.id)).all()
+    postings = db.session.scalars(
+        select(Posting).where(Posting.organization_id == org.id, Posting.status == "published").order_by(Posting.id)
+    ).all()
     return [PostingMatches(p, match_posting(p, index, limit=per_posting)) for p in postings if not p.expired]
 
 
 # --- the pipeline --------------------------------------------------------------------------
 
-def _run(index: SearchIndex, text: str, filters: SearchFilters, source: Source | None, limit: int, offset: int,
-         weights: RankingWeights, query_info: dict[str, Any]) -> SearchResults:
+
+def _run(
+    index: SearchIndex,
+    text: str,
+    filters: SearchFilters,
+    source: Source | None,
+    limit: int,
+    offset: int,
+    weights: RankingWeights,
+    query_info: dict[str, Any],
+) -> SearchResults:
     _ensure_fresh(index)
     try:
         ranked, evidence = rank(index, text, filters, source, weights)
         facets = index.backend.facets([doc_id for doc_id, _ in ranked])
     except IndexMissing as exc:
-        raise SearchUnavailable(Message("搜索索引不存在，请运行 `matchmaker reindex`。",
-                                        "The search index does not exist: run `matchmaker reindex`.")) from exc
+        raise SearchUnavailable(
+            Message(
+                "搜索索引不存在，请运行 `matchmaker reindex`。",
+                "The search index does not exist: run `matchmaker reindex`.",
+            )
+        ) from exc
     except SearchError as exc:
-        raise SearchUnavailable(Message("搜索索引出错：{error}", "Search index error: {error}").format(
-            error=str(exc))) from exc
-    page = ranked[offset:offset + limit]
+        raise SearchUnavailable(
+            Message("搜索索引出错：{error}", "Search index error: {error}").format(error=str(exc))
+        ) from exc
+    page = ranked[offset : offset + limit]
     postings = _hydrate([doc_id for doc_id, _ in page])
-    results = [RankedResult(postings[doc_id], score, explain(evidence[doc_id], postings[doc_id].title,
-                                                               postings[doc_id].description))
-               for doc_id, score in page if doc_id in postings]
+    results = [
+        RankedResult(
+            postings[doc_id], score, explain(evidence[doc_id], postings[doc_id].title, postings[doc_id].description)
+        )
+        for doc_id, score in page
+        if doc_id in postings
+    ]
     return SearchResults(results=results, total=len(ranked), facets=facets, query=query_info)
 
 
@@ -187,12 +232,18 @@ class Candidates:
     lexical: list[LexicalHit]
     semantic: list[SemanticHit]
     tagged: list[TaggedHit]
-    tag_info: dict[str, tuple[float, str]]        # crosswalk tag → (weight, explanation)
+    tag_info: dict[str, tuple[float, str]]  # crosswalk tag → (weight, explanation)
     documents: dict[int, IndexDocument]
 
 
-def gather(index: SearchIndex, text: str, filters: SearchFilters, weights: RankingWeights = DEFAULT_WEIGHTS, *,
-           vector: np.ndarray | None = None) -> Candidates:
+def gather(
+    index: SearchIndex,
+    text: str,
+    filters: SearchFilters,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+    *,
+    vector: np.ndarray | None = None,
+) -> Candidates:
     """Ask the backend's three channels for candidates under the same hard filters.
 
     `vector` is the text's query embedding when the caller already has it (benchmarks).
@@ -207,8 +258,12 @@ def gather(index: SearchIndex, text: str, filters: SearchFilters, weights: Ranki
     semantic = _side_thread().submit(semantic_hits)
     tokens = tokenize(text)
     lexical = backend.lexical(tokens, filters, n) if tokens else []
-    tag_info = {tag: (weight, why) for tag, weight, why in
-                crosswalk.query_tags(text, sources=weights.crosswalk_sources, limit=weights.crosswalk_tags)}
+    tag_info = {
+        tag: (weight, why)
+        for tag, weight, why in crosswalk.query_tags(
+            text, sources=weights.crosswalk_sources, limit=weights.crosswalk_tags
+        )
+    }
     tagged = backend.tagged(list(tag_info), filters, n) if tag_info else []
     semantic = semantic.result()
     ids = {h.id for h in lexical} | {h.id for h in semantic} | {h.id for h in tagged}
@@ -221,15 +276,15 @@ def _side_thread() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
 
 
-def score(candidates: Candidates, source: Source | None,
-          weights: RankingWeights = DEFAULT_WEIGHTS) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
+def score(
+    candidates: Candidates, source: Source | None, weights: RankingWeights = DEFAULT_WEIGHTS
+) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
     """Fuse the channels and add the signals: all candidates, best first, with their evidence. Pure."""
     evidence: dict[int, Evidence] = defaultdict(Evidence)
     for position, hit in enumerate(candidates.lexical, start=1):
         ev = evidence[hit.id]
         ev.lexical_rank, ev.lexical_score, ev.matched_terms = position, hit.score, hit.matched_terms
-    relative = fusion.relative_similarities({h.id: h.similarity for h in candidates.semantic},
-                                            weights.semantic_spread)
+    relative = fusion.relative_similarities({h.id: h.similarity for h in candidates.semantic}, weights.semantic_spread)
     for position, hit in enumerate(candidates.semantic, start=1):
         ev = evidence[hit.id]
         ev.semantic_rank, ev.similarity, ev.relative_similarity = position, hit.similarity, relative[hit.id]
@@ -246,13 +301,23 @@ def score(candidates: Candidates, source: Source | None,
     channel_weights = {"lexical": weights.lexical, "semantic": weights.semantic, "crosswalk": weights.crosswalk}
     if weights.fusion == "rrf":
         contributions = fusion.reciprocal_rank_fusion(
-            {"lexical": [h.id for h in candidates.lexical], "semantic": [h.id for h in candidates.semantic],
-             "crosswalk": sorted(crosswalk_scores, key=lambda doc_id: (-crosswalk_scores[doc_id], doc_id))},
-            channel_weights, k=weights.rrf_k)
+            {
+                "lexical": [h.id for h in candidates.lexical],
+                "semantic": [h.id for h in candidates.semantic],
+                "crosswalk": sorted(crosswalk_scores, key=lambda doc_id: (-crosswalk_scores[doc_id], doc_id)),
+            },
+            channel_weights,
+            k=weights.rrf_k,
+        )
     else:
         contributions = fusion.score_fusion(
-            {"lexical": {h.id: h.score for h in candidates.lexical}, "semantic": relative,
-             "crosswalk": crosswalk_scores}, channel_weights)
+            {
+                "lexical": {h.id: h.score for h in candidates.lexical},
+                "semantic": relative,
+                "crosswalk": crosswalk_scores,
+            },
+            channel_weights,
+        )
     for doc_id, parts in contributions.items():
         evidence[doc_id].contributions = dict(parts)
 
@@ -261,23 +326,32 @@ def score(candidates: Candidates, source: Source | None,
         document = candidates.documents.get(doc_id)
         if document is not None:
             _add_signals(ev, document, source, weights, now)
-    ranked = sorted(((doc_id, fusion.total(ev.contributions)) for doc_id, ev in evidence.items()
-                     if doc_id in candidates.documents), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(
+        ((doc_id, fusion.total(ev.contributions)) for doc_id, ev in evidence.items() if doc_id in candidates.documents),
+        key=lambda item: (-item[1], item[0]),
+    )
     return ranked, dict(evidence)
 
 
-def rank(index: SearchIndex, text: str, filters: SearchFilters, source: Source | None,
-         weights: RankingWeights = DEFAULT_WEIGHTS) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
+def rank(
+    index: SearchIndex,
+    text: str,
+    filters: SearchFilters,
+    source: Source | None,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
     """All candidates for a text, best first, with the evidence behind each score."""
     return score(gather(index, text, filters, weights), source, weights)
 
 
-def _add_signals(ev: Evidence, document: IndexDocument, source: Source | None, weights: RankingWeights,
-                 now: datetime) -> None:
+def _add_signals(
+    ev: Evidence, document: IndexDocument, source: Source | None, weights: RankingWeights, now: datetime
+) -> None:
     taxonomy = get_taxonomy()
     if source is not None and document.direction != source.direction:
-        need, offer = (source.category, document.category) if source.direction == "need" else \
-            (document.category, source.category)
+        need, offer = (
+            (source.category, document.category) if source.direction == "need" else (document.category, source.category)
+        )
         if offer in taxonomy.offer_categories_for(need):
             ev.contributions["category"] = weights.category
             ev.signals.append(category_signal(need, offer, taxonomy, weights.category, source.job_title))
@@ -325,16 +399,27 @@ def _ensure_fresh(index: SearchIndex) -> None:
         if pending_changes():
             sync_index(index, limit=INLINE_SYNC_LIMIT, timeout=INLINE_SYNC_WAIT)
     except IndexMissing as exc:
-        raise SearchUnavailable(Message("搜索索引不存在，请运行 `matchmaker reindex`。",
-                                        "The search index does not exist: run `matchmaker reindex`.")) from exc
+        raise SearchUnavailable(
+            Message(
+                "搜索索引不存在，请运行 `matchmaker reindex`。",
+                "The search index does not exist: run `matchmaker reindex`.",
+            )
+        ) from exc
     except IndexStale as exc:
-        raise SearchUnavailable(Message("搜索索引已过期，请运行 `matchmaker reindex`。",
-                                        "The search index is out of date: run `matchmaker reindex`.")) from exc
+        raise SearchUnavailable(
+            Message(
+                "搜索索引已过期，请运行 `matchmaker reindex`。",
+                "The search index is out of date: run `matchmaker reindex`.",
+            )
+        ) from exc
     waiting = pending_changes()
     if waiting:
-        raise SearchUnavailable(Message("有 {n} 条更新尚未进入搜索索引，请稍后重试或运行 `matchmaker sync-index`。",
-                                        "{n} changes are not in the search index yet: retry shortly or run "
-                                        "`matchmaker sync-index`.").format(n=waiting))
+        raise SearchUnavailable(
+            Message(
+                "有 {n} 条更新尚未进入搜索索引，请稍后重试或运行 `matchmaker sync-index`。",
+                "{n} changes are not in the search index yet: retry shortly or run `matchmaker sync-index`.",
+            ).format(n=waiting)
+        )
 
 
 def _check_query(query: str) -> str:
@@ -342,14 +427,16 @@ def _check_query(query: str) -> str:
     if not text:
         raise InvalidInput({"q": [Message("请输入搜索内容。", "Enter something to search for.")]})
     if len(text) > MAX_QUERY_CHARS:
-        raise InvalidInput({"q": [Message("搜索内容不能超过 {max} 个字符。", "At most {max} characters.").format(
-            max=MAX_QUERY_CHARS)]})
+        raise InvalidInput(
+            {"q": [Message("搜索内容不能超过 {max} 个字符。", "At most {max} characters.").format(max=MAX_QUERY_CHARS)]}
+        )
     return text
 
 
 def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_RESULTS:
-        raise InvalidInput({"limit": [Message("须在 1 到 {max} 之间。", "Must be between 1 and {max}.").format(
-            max=MAX_RESULTS)]})
+        raise InvalidInput(
+            {"limit": [Message("须在 1 到 {max} 之间。", "Must be between 1 and {max}.").format(max=MAX_RESULTS)]}
+        )
     if offset < 0:
         raise InvalidInput({"offset": [Message("不能为负数。", "Must not be negative.")]})

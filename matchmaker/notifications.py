@@ -24,15 +24,20 @@ from matchmaker.organizations import members_of
 
 log = logging.getLogger(__name__)
 DIGEST_INTERVAL = timedelta(days=7)
-KIND_NAMES = {"new_match": "新的匹配", "contact_request": "联系请求", "contact_answer": "联系请求的答复",
-              "event": "对接活动"}
+KIND_NAMES = {
+    "new_match": "新的匹配",
+    "contact_request": "联系请求",
+    "contact_answer": "联系请求的答复",
+    "event": "对接活动",
+}
 
 
 def settings_for(user: User) -> NotificationSettings:
     settings = db.session.get(NotificationSettings, user.id)
     if settings is None:
-        settings = NotificationSettings(user_id=user.id, **dict.fromkeys(NOTIFICATION_KINDS, True),
-                                        email_mode="immediate")
+        settings = NotificationSettings(
+            user_id=user.id, **dict.fromkeys(NOTIFICATION_KINDS, True), email_mode="immediate"
+        )
         db.session.add(settings)
     return settings
 
@@ -42,8 +47,9 @@ def update_settings(user: User, wanted: Iterable[str], email_mode: str) -> Notif
     wanted = set(wanted)
     problems = {}
     if unknown := wanted - set(NOTIFICATION_KINDS):
-        problems["kinds"] = [Message("未知的通知类型：{k}", "Unknown notification kinds: {k}").format(
-            k=", ".join(sorted(unknown)))]
+        problems["kinds"] = [
+            Message("未知的通知类型：{k}", "Unknown notification kinds: {k}").format(k=", ".join(sorted(unknown)))
+        ]
     if email_mode not in EMAIL_MODES:
         problems["email_mode"] = [Message("须为 immediate、weekly 或 off。", "Must be immediate, weekly or off.")]
     if problems:
@@ -63,8 +69,14 @@ def notify(users: Iterable[User], kind: str, title: str, body: str = "", link: s
         settings = settings_for(user)
         if not settings.wants(kind):
             continue
-        note = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link,
-                            mail_pending=settings.email_mode != "off")
+        note = Notification(
+            user_id=user.id,
+            kind=kind,
+            title=title[:200],
+            body=body,
+            link=link,
+            mail_pending=settings.email_mode != "off",
+        )
         db.session.add(note)
         created.append(note)
     db.session.flush()
@@ -72,13 +84,17 @@ def notify(users: Iterable[User], kind: str, title: str, body: str = "", link: s
 
 
 def notifications_for(user: User, *, limit: int = 50) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+        )
+    )
 
 
 def unread_count(user: User) -> int:
-    return db.session.query(Notification).filter(Notification.user_id == user.id,
-                                                 Notification.read_at.is_(None)).count()
+    return (
+        db.session.query(Notification).filter(Notification.user_id == user.id, Notification.read_at.is_(None)).count()
+    )
 
 
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> None:
@@ -102,9 +118,15 @@ def announce_matches(posting: Posting, index: Any, threshold: float, *, limit: i
         counterpart = result.posting
         link = f"/postings/{posting.id}"
         recipients = [u for u in members_of(counterpart.organization) if not _already_told(u, "new_match", link)]
-        told += len(notify(recipients, "new_match",
-                           f"新的匹配：{posting.organization.name}「{posting.title}」",
-                           f"与贵单位的「{counterpart.title}」相匹配：{result.explanation['summary_zh']}", link))
+        told += len(
+            notify(
+                recipients,
+                "new_match",
+                f"新的匹配：{posting.organization.name}「{posting.title}」",
+                f"与贵单位的「{counterpart.title}」相匹配：{result.explanation['summary_zh']}",
+                link,
+            )
+        )
     return told
 
 
@@ -121,7 +143,8 @@ def deliver_mail(mailer: Mailer | None, site_url: str) -> int:
         .join(User, User.id == Notification.user_id)
         .join(NotificationSettings, NotificationSettings.user_id == User.id)
         .where(Notification.mail_pending.is_(True), NotificationSettings.email_mode == "immediate")
-        .order_by(Notification.id)).all()
+        .order_by(Notification.id)
+    ).all()
     for note, user, _ in rows:
         try:
             mailer.send(user.email, f"[产教融合平台] {note.title}", _mail_text([note], site_url))
@@ -138,11 +161,12 @@ def send_digests(mailer: Mailer, site_url: str, *, force: bool = False) -> int:
     """Send one mail per weekly-digest user with what is owed, at most once a week; return mails sent."""
     now = utcnow()
     owed: dict[int, list[Notification]] = defaultdict(list)
-    for note in db.session.scalars(select(Notification).join(NotificationSettings, NotificationSettings.user_id
-                                                             == Notification.user_id)
-                                   .where(Notification.mail_pending.is_(True),
-                                          NotificationSettings.email_mode == "weekly")
-                                   .order_by(Notification.id)):
+    for note in db.session.scalars(
+        select(Notification)
+        .join(NotificationSettings, NotificationSettings.user_id == Notification.user_id)
+        .where(Notification.mail_pending.is_(True), NotificationSettings.email_mode == "weekly")
+        .order_by(Notification.id)
+    ):
         owed[note.user_id].append(note)
     sent = 0
     for user_id, notes in owed.items():
@@ -169,5 +193,11 @@ def _mail_text(notes: list[Notification], site_url: str) -> str:
 
 
 def _already_told(user: User, kind: str, link: str) -> bool:
-    return db.session.scalar(select(Notification.id).where(Notification.user_id == user.id, Notification.kind == kind,
-                                                           Notification.link == link)) is not None
+    return (
+        db.session.scalar(
+            select(Notification.id).where(
+                Notification.user_id == user.id, Notification.kind == kind, Notification.link == link
+            )
+        )
+        is not None
+    )

@@ -17,15 +17,27 @@ from matchmaker.indexing.outbox import record_organization_change
 from matchmaker.models import Organization, OrganizationSector, User, utcnow
 from matchmaker.taxonomy import get_taxonomy
 
-EDITABLE_FIELDS = ("ref", "name", "kind", "subtype", "region_code", "description", "website",
-                   "contact_name", "contact_phone", "contact_email")
-WRONG_SUBTYPE = Message("「{subtype}」不是{kind_name}的类型，可选：{choices}。",
-                        "{subtype!r} is not a subtype of {kind}: one of {choices}.")
+EDITABLE_FIELDS = (
+    "ref",
+    "name",
+    "kind",
+    "subtype",
+    "region_code",
+    "description",
+    "website",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
+WRONG_SUBTYPE = Message(
+    "「{subtype}」不是{kind_name}的类型，可选：{choices}。", "{subtype!r} is not a subtype of {kind}: one of {choices}."
+)
 REF_TAKEN = Message("编号「{ref}」已被其他{what}使用。", "Ref {ref!r} is already used by another {what_en}.")
 
 
-def create_organization(data: dict[str, Any], actor: Any, *, verified: bool = False,
-                        is_demo: bool = False) -> Organization:
+def create_organization(
+    data: dict[str, Any], actor: Any, *, verified: bool = False, is_demo: bool = False
+) -> Organization:
     """Add an organization; only coordinators (and the operator) create them directly."""
     if not actor.is_coordinator:
         raise PermissionDenied(Message("只有协调员可以直接创建机构。", "Only coordinators create organizations."))
@@ -107,8 +119,9 @@ def find_organization(*, id: int | None = None, ref: str | None = None) -> Organ
     else:
         org = db.session.scalar(select(Organization).where(Organization.ref == ref))
     if org is None:
-        raise NotFound(Message("机构不存在：{key}", "No such organization: {key}").format(key=id if id is not None
-                                                                                       else ref))
+        raise NotFound(
+            Message("机构不存在：{key}", "No such organization: {key}").format(key=id if id is not None else ref)
+        )
     return org
 
 
@@ -143,8 +156,9 @@ def list_organizations(filters: dict[str, Any], viewer: Any) -> Pagination:
     if filters.get("region"):
         stmt = stmt.where(Organization.region_code.in_(get_taxonomy().region_and_descendants(filters["region"])))
     if filters.get("verified") is not None:
-        stmt = stmt.where(Organization.verified_at.is_not(None) if filters["verified"]
-                          else Organization.verified_at.is_(None))
+        stmt = stmt.where(
+            Organization.verified_at.is_not(None) if filters["verified"] else Organization.verified_at.is_(None)
+        )
     if filters.get("q"):
         stmt = stmt.where(Organization.name.contains(filters["q"], autoescape=True))
     stmt = stmt.order_by(Organization.id.desc())
@@ -155,8 +169,15 @@ def check_subtype(kind: str, subtype: str | None) -> None:
     """Raise a field error unless `subtype` is empty or one of the kind's subtypes."""
     known = get_taxonomy().kinds[kind]
     if subtype and subtype not in known.subtypes:
-        raise InvalidInput({"subtype": [WRONG_SUBTYPE.format(
-            subtype=subtype, kind=kind, kind_name=known.name, choices="、".join(known.subtypes))]})
+        raise InvalidInput(
+            {
+                "subtype": [
+                    WRONG_SUBTYPE.format(
+                        subtype=subtype, kind=kind, kind_name=known.name, choices="、".join(known.subtypes)
+                    )
+                ]
+            }
+        )
 
 
 def members_of(org: Organization) -> list[User]:
@@ -167,8 +188,11 @@ def members_of(org: Organization) -> list[User]:
 def require_manager(org: Organization, actor: Any) -> None:
     """Raise unless the actor may change this organization and its postings."""
     if actor is None or not actor.can_manage(org):
-        raise PermissionDenied(Message("只有该机构的成员或协调员可以修改。",
-                                       "Only members of this organization or coordinators may change it."))
+        raise PermissionDenied(
+            Message(
+                "只有该机构的成员或协调员可以修改。", "Only members of this organization or coordinators may change it."
+            )
+        )
 
 
 def check_ref_free(model: type, ref: str | None, own_id: int | None) -> None:

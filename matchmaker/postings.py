@@ -22,8 +22,19 @@ from matchmaker.models import Organization, Posting, PostingSector, local_today,
 from matchmaker.organizations import assign_fields, check_ref_free, find_organization, require_manager
 from matchmaker.taxonomy import get_taxonomy
 
-EDITABLE_FIELDS = ("ref", "direction", "category", "title", "description", "region_code", "quantity",
-                   "starts_on", "ends_on", "valid_until", "tags")
+EDITABLE_FIELDS = (
+    "ref",
+    "direction",
+    "category",
+    "title",
+    "description",
+    "region_code",
+    "quantity",
+    "starts_on",
+    "ends_on",
+    "valid_until",
+    "tags",
+)
 ENDS_BEFORE_START = Message("结束日期不能早于开始日期。", "Must not be before starts_on.")
 VALID_TOO_LONG = Message("最长有效期为一年，须不晚于 {last}。", "At most a year ahead: {last} or earlier.")
 VALID_IN_PAST = Message("不能早于今天（{today}）。", "Must not be before today ({today}).")
@@ -37,8 +48,10 @@ def one_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-NO_ORGANIZATION = Message("请用 organization_id 或 organization_ref 指明机构。",
-                          "Name the organization by organization_id or organization_ref.")
+NO_ORGANIZATION = Message(
+    "请用 organization_id 或 organization_ref 指明机构。",
+    "Name the organization by organization_id or organization_ref.",
+)
 UNKNOWN_ORGANIZATION = Message("机构不存在：{key}", "No such organization: {key}")
 
 
@@ -59,8 +72,7 @@ def create_posting(org: Organization, data: dict[str, Any], actor: Any) -> Posti
     """Add a need or offer of `org`; published unless `status` says draft."""
     require_manager(org, actor)
     check_ref_free(Posting, data.get("ref"), None)
-    posting = Posting(organization=org, status="draft", is_demo=org.is_demo,
-                      created_by_id=getattr(actor, "id", None))
+    posting = Posting(organization=org, status="draft", is_demo=org.is_demo, created_by_id=getattr(actor, "id", None))
     assign_fields(posting, data, EDITABLE_FIELDS)
     if posting.region_code is None:
         posting.region_code = org.region_code
@@ -156,8 +168,9 @@ def find_posting(*, id: int | None = None, ref: str | None = None) -> Posting:
     else:
         posting = db.session.scalar(select(Posting).where(Posting.ref == ref))
     if posting is None:
-        raise NotFound(Message("需求或供给不存在：{key}", "No such posting: {key}").format(
-            key=id if id is not None else ref))
+        raise NotFound(
+            Message("需求或供给不存在：{key}", "No such posting: {key}").format(key=id if id is not None else ref)
+        )
     return posting
 
 
@@ -171,28 +184,37 @@ def get_visible_posting(viewer: Any, id: int) -> Posting:
 
 def public_condition(today: date):
     """SQL condition for postings everyone may see (the same rule as `Posting.public`)."""
-    return and_(Posting.status == "published",
-                or_(Posting.valid_until.is_(None), Posting.valid_until >= today),
-                Organization.verified_at.is_not(None), Organization.closed_at.is_(None))
+    return and_(
+        Posting.status == "published",
+        or_(Posting.valid_until.is_(None), Posting.valid_until >= today),
+        Organization.verified_at.is_not(None),
+        Organization.closed_at.is_(None),
+    )
 
 
 @dataclass(frozen=True)
 class PublicCounts:
-    by_direction: dict[str, int]      # need | offer → public postings
-    by_sector: dict[str, int]         # sector code → public postings
-    organizations: int                # verified, open organizations
+    by_direction: dict[str, int]  # need | offer → public postings
+    by_sector: dict[str, int]  # sector code → public postings
+    organizations: int  # verified, open organizations
 
 
 def public_counts() -> PublicCounts:
     """What the public can see, counted: for the home page."""
     public = visible_postings(None).subquery()
-    by_direction = dict(db.session.execute(select(public.c.direction, func.count())
-                                           .group_by(public.c.direction)).all())
-    by_sector = dict(db.session.execute(select(PostingSector.sector_code, func.count())
-                                        .where(PostingSector.posting_id.in_(select(public.c.id)))
-                                        .group_by(PostingSector.sector_code)).all())
-    organizations = db.session.scalar(select(func.count(Organization.id)).where(
-        Organization.verified_at.is_not(None), Organization.closed_at.is_(None)))
+    by_direction = dict(db.session.execute(select(public.c.direction, func.count()).group_by(public.c.direction)).all())
+    by_sector = dict(
+        db.session.execute(
+            select(PostingSector.sector_code, func.count())
+            .where(PostingSector.posting_id.in_(select(public.c.id)))
+            .group_by(PostingSector.sector_code)
+        ).all()
+    )
+    organizations = db.session.scalar(
+        select(func.count(Organization.id)).where(
+            Organization.verified_at.is_not(None), Organization.closed_at.is_(None)
+        )
+    )
     return PublicCounts(by_direction, by_sector, organizations or 0)
 
 
@@ -223,8 +245,9 @@ def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:
         stmt = stmt.where(Organization.kind == filters["kind"])
     status = filters.get("status")
     if status == "published":
-        stmt = stmt.where(Posting.status == "published",
-                          or_(Posting.valid_until.is_(None), Posting.valid_until >= today))
+        stmt = stmt.where(
+            Posting.status == "published", or_(Posting.valid_until.is_(None), Posting.valid_until >= today)
+        )
     elif status == "expired":
         stmt = stmt.where(Posting.status == "published", Posting.valid_until < today)
     elif status:

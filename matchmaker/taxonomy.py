@@ -31,9 +31,9 @@ class Sector:
 
 @dataclass(frozen=True)
 class Region:
-    code: str          # 6-digit official administrative code (统计用区划代码)
+    code: str  # 6-digit official administrative code (统计用区划代码)
     name: str
-    level: str         # province | prefecture | county
+    level: str  # province | prefecture | county
     parent: str | None
 
     @property
@@ -166,14 +166,16 @@ def load_taxonomy(directory: Path) -> Taxonomy:
     sector_data = json.loads((directory / "sectors.json").read_text(encoding="utf-8"))
     sectors = {
         s["code"]: Sector(s["code"], s["name"], g["code"], g["name"], tuple(s.get("aliases", ())))
-        for g in sector_data["groups"] for s in g["sectors"]
+        for g in sector_data["groups"]
+        for s in g["sectors"]
     }
     with (directory / "regions.csv").open(encoding="utf-8") as fh:
-        regions = {r["code"]: Region(r["code"], r["name"], r["level"], r["parent"] or None)
-                   for r in csv.DictReader(fh)}
+        regions = {r["code"]: Region(r["code"], r["name"], r["level"], r["parent"] or None) for r in csv.DictReader(fh)}
     category_data = json.loads((directory / "categories.json").read_text(encoding="utf-8"))
-    categories = {c["code"]: Category(c["code"], c["name"], c["need"], c["offer"], tuple(c["answers"]))
-                  for c in category_data["categories"]}
+    categories = {
+        c["code"]: Category(c["code"], c["name"], c["need"], c["offer"], tuple(c["answers"]))
+        for c in category_data["categories"]
+    }
     unknown = {a for c in categories.values() for a in c.answers} - set(categories)
     if unknown:
         raise ValueError(f"categories.json: answers name unknown categories {sorted(unknown)}")

@@ -33,11 +33,15 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"
 LIST_SEPARATORS = re.compile(r"[;；,，、|]")
 UNKNOWN_TYPE = Message("type 须为 organization 或 posting。", "type must be organization or posting.")
 DUPLICATE_REF = Message("编号「{ref}」在第 {line} 行已出现过。", "Ref {ref!r} already appears on line {line}.")
-UNKNOWN_ORG = Message("机构编号「{ref}」既不在文件中也不在数据库中。",
-                      "Organization ref {ref!r} is neither in the file nor in the database.")
+UNKNOWN_ORG = Message(
+    "机构编号「{ref}」既不在文件中也不在数据库中。",
+    "Organization ref {ref!r} is neither in the file nor in the database.",
+)
 OTHER_ORG = Message("编号「{ref}」属于另一机构的发布。", "Ref {ref!r} belongs to a posting of another organization.")
-UNREADABLE = Message("无法读取文件 {name}：请使用 UTF-8 编码的 CSV、Excel（.xlsx）或 JSON Lines 文件（{error}）。",
-                     "Cannot read {name}: use a UTF-8 CSV, an Excel (.xlsx) or a JSON Lines file ({error}).")
+UNREADABLE = Message(
+    "无法读取文件 {name}：请使用 UTF-8 编码的 CSV、Excel（.xlsx）或 JSON Lines 文件（{error}）。",
+    "Cannot read {name}: use a UTF-8 CSV, an Excel (.xlsx) or a JSON Lines file ({error}).",
+)
 BAD_JSON = Message("不是有效的 JSON 对象：{error}", "Not a valid JSON object: {error}")
 
 
@@ -56,8 +60,9 @@ class RowError:
     problems: list[tuple[str, Message]]
 
     def describe(self, language: str = "en") -> str:
-        reasons = "; ".join((f"{path}: " if path != ROW else "") + getattr(message, language)
-                            for path, message in self.problems)
+        reasons = "; ".join(
+            (f"{path}: " if path != ROW else "") + getattr(message, language) for path, message in self.problems
+        )
         return f"line {self.line}" + (f" ({self.ref})" if self.ref else "") + f": {reasons}"
 
 
@@ -75,12 +80,16 @@ def file_format(path: Path) -> str:
     try:
         return FORMATS[path.suffix.lower()]
     except KeyError:
-        raise UnsupportedFormat(Message("不支持的文件类型「{suffix}」：请使用 .jsonl、.csv 或 .xlsx。",
-                                        "Unsupported file type {suffix!r}: use .jsonl, .csv or .xlsx.")
-                                .format(suffix=path.suffix)) from None
+        raise UnsupportedFormat(
+            Message(
+                "不支持的文件类型「{suffix}」：请使用 .jsonl、.csv 或 .xlsx。",
+                "Unsupported file type {suffix!r}: use .jsonl, .csv or .xlsx.",
+            ).format(suffix=path.suffix)
+        ) from None
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | Message]]:
     """(line number, row) pairs; a row that cannot be parsed is given as its error message.
@@ -159,16 +168,27 @@ def _typed(cells: dict[str, Any]) -> dict[str, Any]:
 
 # --- importing -------------------------------------------------------------------------
 
-def import_file(path: Path, *, skip_invalid: bool = False, is_demo: bool = False, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+
+def import_file(
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    is_demo: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Import a file; see `import_rows`."""
-    return import_rows(read_rows(path), skip_invalid=skip_invalid, is_demo=is_demo, dry_run=dry_run,
-                       progress=progress)
+    return import_rows(read_rows(path), skip_invalid=skip_invalid, is_demo=is_demo, dry_run=dry_run, progress=progress)
 
 
-def import_rows(rows: Iterable[tuple[int, dict[str, Any] | Message]], *, skip_invalid: bool = False,
-                is_demo: bool = False, dry_run: bool = False,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_rows(
+    rows: Iterable[tuple[int, dict[str, Any] | Message]],
+    *,
+    skip_invalid: bool = False,
+    is_demo: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Create or update organizations and postings by ref, as the operator; commit or roll back.
 
     `dry_run` checks every row exactly as an import would, reports what would be created and
@@ -191,8 +211,9 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any] | Message]], *, skip_in
     return report
 
 
-def _import_row(line: int, raw: dict[str, Any] | Message, seen: dict[tuple[str, str], int],
-                report: ImportReport, is_demo: bool) -> tuple[list[tuple[str, Message]], str | None]:
+def _import_row(
+    line: int, raw: dict[str, Any] | Message, seen: dict[tuple[str, str], int], report: ImportReport, is_demo: bool
+) -> tuple[list[tuple[str, Message]], str | None]:
     if isinstance(raw, Message):
         return [(ROW, raw)], None
     ref = str(raw.get("ref")) if raw.get("ref") is not None else None
@@ -240,8 +261,9 @@ def _apply_posting(data: dict[str, Any], is_demo: bool) -> bool:
     created = posting is None
     if created:
         # Created as published directly, so a past valid_until (an expired posting) is kept.
-        posting = postings.create_posting(org, {**data, "status": "published" if status == "published"
-                                                else "draft"}, OPERATOR)
+        posting = postings.create_posting(
+            org, {**data, "status": "published" if status == "published" else "draft"}, OPERATOR
+        )
         posting.is_demo = is_demo or org.is_demo
     elif posting.organization_id != org.id:
         raise InvalidInput({"ref": [OTHER_ORG.format(ref=data["ref"])]})
@@ -253,24 +275,48 @@ def _apply_posting(data: dict[str, Any], is_demo: bool) -> bool:
 
 # --- exporting -------------------------------------------------------------------------
 
+
 def export_rows() -> Iterator[dict[str, Any]]:
     """All organizations, then all postings, as import rows (in id order)."""
     for org in db.session.scalars(select(Organization).order_by(Organization.id)):
-        yield _drop_empty({
-            "type": "organization", "ref": org.ref or f"ORG-{org.id}", "name": org.name, "kind": org.kind,
-            "subtype": org.subtype, "region": org.region_code, "sectors": org.sectors,
-            "description": org.description, "verified": org.verified, "website": org.website,
-            "contact_name": org.contact_name, "contact_phone": org.contact_phone, "contact_email": org.contact_email,
-        })
+        yield _drop_empty(
+            {
+                "type": "organization",
+                "ref": org.ref or f"ORG-{org.id}",
+                "name": org.name,
+                "kind": org.kind,
+                "subtype": org.subtype,
+                "region": org.region_code,
+                "sectors": org.sectors,
+                "description": org.description,
+                "verified": org.verified,
+                "website": org.website,
+                "contact_name": org.contact_name,
+                "contact_phone": org.contact_phone,
+                "contact_email": org.contact_email,
+            }
+        )
     for posting in db.session.scalars(select(Posting).order_by(Posting.id)):
         org = posting.organization
-        yield _drop_empty({
-            "type": "posting", "ref": posting.ref or f"POSTING-{posting.id}", "org": org.ref or f"ORG-{org.id}",
-            "direction": posting.direction, "category": posting.category, "title": posting.title,
-            "description": posting.description, "sectors": posting.sectors, "region": posting.region_code,
-            "quantity": posting.quantity, "starts_on": _iso(posting.starts_on), "ends_on": _iso(posting.ends_on),
-            "valid_until": _iso(posting.valid_until), "status": posting.status, "tags": posting.tags,
-        })
+        yield _drop_empty(
+            {
+                "type": "posting",
+                "ref": posting.ref or f"POSTING-{posting.id}",
+                "org": org.ref or f"ORG-{org.id}",
+                "direction": posting.direction,
+                "category": posting.category,
+                "title": posting.title,
+                "description": posting.description,
+                "sectors": posting.sectors,
+                "region": posting.region_code,
+                "quantity": posting.quantity,
+                "starts_on": _iso(posting.starts_on),
+                "ends_on": _iso(posting.ends_on),
+                "valid_until": _iso(posting.valid_until),
+                "status": posting.status,
+                "tags": posting.tags,
+            }
+        )
 
 
 def export_file(path: Path) -> int:
@@ -300,8 +346,7 @@ def export_file(path: Path) -> int:
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: ";".join(value) if key in LIST_COLUMNS and value is not None else value
-            for key, value in row.items()}
+    return {key: ";".join(value) if key in LIST_COLUMNS and value is not None else value for key, value in row.items()}
 
 
 def _iso(day: date | None) -> str | None:

@@ -27,18 +27,27 @@ REFERENCE_FILES = [
     "gbt4754_2017.csv",
 ]
 # Common short or older names people type for a sector.
-SECTOR_ALIASES = {"bamboo": ["竹子", "竹产业"], "liquor_tobacco": ["烟酒", "白酒"],
-                  "big_data_electronics": ["大数据", "电子信息"], "health_medicine": ["医药"],
-                  "eco_livestock": ["畜牧"], "eco_fishery": ["渔业"], "roxburgh_rose": ["刺梨产业"],
-                  "advanced_equipment": ["装备制造"], "modern_chemicals": ["化工"]}
+SECTOR_ALIASES = {
+    "bamboo": ["竹子", "竹产业"],
+    "liquor_tobacco": ["烟酒", "白酒"],
+    "big_data_electronics": ["大数据", "电子信息"],
+    "health_medicine": ["医药"],
+    "eco_livestock": ["畜牧"],
+    "eco_fishery": ["渔业"],
+    "roxburgh_rose": ["刺梨产业"],
+    "advanced_equipment": ["装备制造"],
+    "modern_chemicals": ["化工"],
+}
 
 
 def build_sectors(src: Path, dst: Path) -> None:
     data = json.loads(src.read_text(encoding="utf-8"))
     groups = []
     for group in data["groups"]:
-        sectors = [{"code": s["code"], "name": s["name"], "aliases": SECTOR_ALIASES.get(s["code"], [])}
-                   for s in group["sectors"]]
+        sectors = [
+            {"code": s["code"], "name": s["name"], "aliases": SECTOR_ALIASES.get(s["code"], [])}
+            for s in group["sectors"]
+        ]
         groups.append({"code": group["code"], "name": group["name"], "sectors": sectors})
     out = {"_note": data["_note"] + " Aliases are extra names accepted on input.", "groups": groups}
     dst.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -50,14 +59,20 @@ def build_regions(src: Path, dst: Path) -> None:
     with src.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["level"] == "province":
-                rows.append({"code": row["code"].ljust(6, "0"), "name": row["name"], "level": "province",
-                             "parent": ""})
+                rows.append({"code": row["code"].ljust(6, "0"), "name": row["name"], "level": "province", "parent": ""})
             elif row["level"] == "city":
-                rows.append({"code": row["code"].ljust(6, "0"), "name": row["name"], "level": "prefecture",
-                             "parent": "520000"})
+                rows.append(
+                    {"code": row["code"].ljust(6, "0"), "name": row["name"], "level": "prefecture", "parent": "520000"}
+                )
             elif row["level"] == "county":
-                rows.append({"code": row["code"], "name": row["name"], "level": "county",
-                             "parent": row["city_code"].ljust(6, "0")})
+                rows.append(
+                    {
+                        "code": row["code"],
+                        "name": row["name"],
+                        "level": "county",
+                        "parent": row["city_code"].ljust(6, "0"),
+                    }
+                )
     with dst.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["code", "name", "level", "parent"])
         writer.writeheader()

@@ -100,20 +100,27 @@ def _elasticsearch_distributions() -> list[Path]:
     return sorted(path.parent.parent for path in ROOT.glob(".cache/elasticsearch/*/bin/elasticsearch"))
 
 
-ELASTICSEARCH_TARGETS: list[Any] = (["external"] if os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_URL")
-                                    else _elasticsearch_distributions() or ["missing"])
+ELASTICSEARCH_TARGETS: list[Any] = (
+    ["external"]
+    if os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_URL")
+    else _elasticsearch_distributions() or ["missing"]
+)
 
 
-@pytest.fixture(scope="session", params=ELASTICSEARCH_TARGETS,
-                ids=lambda target: target if isinstance(target, str) else target.name)
+@pytest.fixture(
+    scope="session", params=ELASTICSEARCH_TARGETS, ids=lambda target: target if isinstance(target, str) else target.name
+)
 def elasticsearch_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A live Elasticsearch: each cached distribution (8.x and 9.x) in turn, or the configured cluster."""
     if request.param == "external":
         yield os.environ["MATCHMAKER_TEST_ELASTICSEARCH_URL"].rstrip("/")
         return
     if request.param == "missing":
-        pytest.fail("No Elasticsearch distribution in .cache/elasticsearch/: run the tests with `make test`, which "
-                    "fetches it from Maven Central, or set MATCHMAKER_TEST_ELASTICSEARCH_URL.", pytrace=False)
+        pytest.fail(
+            "No Elasticsearch distribution in .cache/elasticsearch/: run the tests with `make test`, which "
+            "fetches it from Maven Central, or set MATCHMAKER_TEST_ELASTICSEARCH_URL.",
+            pytrace=False,
+        )
     server = start_server(lambda: servers.start_elasticsearch(request.param))
     server.info["memory_mb"] = server.resident_memory_mb()
     yield server.url
@@ -178,8 +185,9 @@ def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
 def use_search_index(app: Flask, embedder: Any) -> SearchIndex:
     """Give the app an empty embedded index that uses this embedder (tests not about the model use a fake)."""
     folder = Path(app.config["MATCHMAKER_HOME"]) / "search"
-    index = SearchIndex(backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder,
-                        lock_path=folder / "index.lock")
+    index = SearchIndex(
+        backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder, lock_path=folder / "index.lock"
+    )
     set_search_index(app, index)
     reindex(index)
     return index
@@ -236,8 +244,14 @@ def make_org(app: Flask) -> Callable[..., Organization]:
 
     def make(*, verified: bool = True, **fields: Any) -> Organization:
         n = next(counter)
-        data = {"ref": f"ORG-{n}", "name": f"测试机构{n}", "kind": "enterprise", "region": "520102",
-                "sectors": [], "description": ""}
+        data = {
+            "ref": f"ORG-{n}",
+            "name": f"测试机构{n}",
+            "kind": "enterprise",
+            "region": "520102",
+            "sectors": [],
+            "description": "",
+        }
         data.update(fields)
         with app.app_context():
             org = organizations.create_organization(data, accounts.OPERATOR, verified=verified)
@@ -257,8 +271,9 @@ def make_user(app: Flask) -> Callable[..., tuple[User, str]]:
     def make(*, role: str = "member", org: Organization | None = None) -> tuple[User, str]:
         with app.app_context():
             owner = db.session.get(Organization, org.id) if org is not None else None
-            user = accounts.create_user(f"user{next(counter)}@example.cn", "correct horse battery",
-                                        role=role, organization=owner)
+            user = accounts.create_user(
+                f"user{next(counter)}@example.cn", "correct horse battery", role=role, organization=owner
+            )
             token = accounts.create_token(user)
             db.session.commit()
             db.session.refresh(user)

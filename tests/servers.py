@@ -101,8 +101,11 @@ def _unprivileged_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(TEST_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER],
+            check=True,
+            capture_output=True,
+        )
         return pwd.getpwnam(TEST_USER)
 
 
@@ -141,8 +144,15 @@ def _run_as(user: pwd.struct_passwd | None, command: list[str]) -> subprocess.Co
     return subprocess.run(command, preexec_fn=lambda: _switch_to(user), capture_output=True, text=True)
 
 
-def _spawn(command: list[str], *, user: pwd.struct_passwd | None, log: Path, env: dict[str, str] | None = None,
-           death_signal: int = signal.SIGTERM, cwd: Path | None = None) -> subprocess.Popen:
+def _spawn(
+    command: list[str],
+    *,
+    user: pwd.struct_passwd | None,
+    log: Path,
+    env: dict[str, str] | None = None,
+    death_signal: int = signal.SIGTERM,
+    cwd: Path | None = None,
+) -> subprocess.Popen:
     """Start a server in its own process group, as `user`, dying with this process."""
     libc = ctypes.CDLL(None, use_errno=True)
 
@@ -153,9 +163,16 @@ def _spawn(command: list[str], *, user: pwd.struct_passwd | None, log: Path, env
 
     out = open(log, "ab")  # the child keeps its own copy
     try:
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, **(env or {})}, cwd=cwd, preexec_fn=become_child,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            preexec_fn=become_child,
+            start_new_session=True,
+        )
     finally:
         out.close()
 
@@ -174,12 +191,16 @@ def _wait(server: Server, ready: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.2)
     tail = server.log.read_text(errors="replace")[-3000:] if server.log.exists() else ""
     server.stop()
-    state = f"exited with {server.process.returncode}" if server.process.returncode is not None else \
-        f"did not answer within {timeout:.0f} s"
+    state = (
+        f"exited with {server.process.returncode}"
+        if server.process.returncode is not None
+        else f"did not answer within {timeout:.0f} s"
+    )
     raise ServerUnavailable(f"{server.name} {state}. Its log ends with:\n{tail}")
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
+
 
 def _postgres_bin() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
@@ -187,7 +208,8 @@ def _postgres_bin() -> Path:
         raise ServerUnavailable(
             "No PostgreSQL server programs (/usr/lib/postgresql/*/bin/postgres). `make test` installs Debian's "
             "postgresql package; or set MATCHMAKER_TEST_DATABASE_URL to a server where the suite may create "
-            "databases.")
+            "databases."
+        )
     return Path(candidates[-1]).parent
 
 
@@ -199,19 +221,54 @@ def start_postgres() -> Server:
     user = _unprivileged_user()
     workdir = _workdir("postgres", user)
     log = workdir / "server.log"
-    initdb = _run_as(user, [str(bindir / "initdb"), "-D", str(workdir / "data"), "-U", "postgres", "--auth=trust",
-                            "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"])
+    initdb = _run_as(
+        user,
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(workdir / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
+    )
     if initdb.returncode != 0:
         shutil.rmtree(workdir, ignore_errors=True)
         raise ServerUnavailable(f"initdb failed: {initdb.stderr or initdb.stdout}")
     port = free_port()
     # Durability settings off: the cluster lives for one test session.
-    command = [str(bindir / "postgres"), "-D", str(workdir / "data"), "-p", str(port), "-k", str(workdir),
-               "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-               "-c", "full_page_writes=off", "-c", "max_connections=200"]
+    command = [
+        str(bindir / "postgres"),
+        "-D",
+        str(workdir / "data"),
+        "-p",
+        str(port),
+        "-k",
+        str(workdir),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+    ]
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    server = Server("PostgreSQL", url, _spawn(command, user=user, log=log, death_signal=signal.SIGINT),
-                    workdir, log, time.monotonic(), stop_signal=signal.SIGINT)
+    server = Server(
+        "PostgreSQL",
+        url,
+        _spawn(command, user=user, log=log, death_signal=signal.SIGINT),
+        workdir,
+        log,
+        time.monotonic(),
+        stop_signal=signal.SIGINT,
+    )
 
     def ready() -> bool:
         with psycopg.connect(url, connect_timeout=2) as conn:
@@ -224,20 +281,37 @@ def start_postgres() -> Server:
 
 # --- Redis -------------------------------------------------------------------------------------
 
+
 def start_redis() -> Server:
     """A Redis server on a free loopback port that keeps nothing on disk."""
     program = shutil.which("redis-server")
     if program is None:
-        raise ServerUnavailable("No redis-server program. `make test` installs Debian's redis-server package; or "
-                                "set MATCHMAKER_TEST_REDIS_URL to a running server.")
+        raise ServerUnavailable(
+            "No redis-server program. `make test` installs Debian's redis-server package; or "
+            "set MATCHMAKER_TEST_REDIS_URL to a running server."
+        )
     user = _unprivileged_user()
     workdir = _workdir("redis", user)
     log = workdir / "server.log"
     port = free_port()
-    command = [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(workdir), "--daemonize", "no"]
-    server = Server("Redis", f"redis://127.0.0.1:{port}/0", _spawn(command, user=user, log=log),
-                    workdir, log, time.monotonic())
+    command = [
+        program,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+        "--daemonize",
+        "no",
+    ]
+    server = Server(
+        "Redis", f"redis://127.0.0.1:{port}/0", _spawn(command, user=user, log=log), workdir, log, time.monotonic()
+    )
 
     def ready() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
@@ -249,6 +323,7 @@ def start_redis() -> Server:
 
 
 # --- Elasticsearch -----------------------------------------------------------------------------
+
 
 def elasticsearch_version(home: Path) -> str:
     """The version of an unpacked distribution, from its server jar's name."""
@@ -263,8 +338,9 @@ def java_home_for(es_version: str) -> Path:
     """A JDK new enough for this Elasticsearch: 8.x runs on Java 17, 9.x needs 21 or newer."""
     needed = 17 if int(es_version.split(".")[0]) < 9 else 21
     found: list[tuple[int, Path]] = []
-    for release in glob.glob("/usr/lib/jvm/*/release") + ([os.environ["JAVA_HOME"] + "/release"]
-                                                          if os.environ.get("JAVA_HOME") else []):
+    for release in glob.glob("/usr/lib/jvm/*/release") + (
+        [os.environ["JAVA_HOME"] + "/release"] if os.environ.get("JAVA_HOME") else []
+    ):
         match = re.search(r'^JAVA_VERSION="(\d+)', Path(release).read_text(errors="replace"), re.M)
         if match and Path(release).with_name("bin").joinpath("java").exists():
             found.append((int(match.group(1)), Path(release).parent))
@@ -301,16 +377,43 @@ def start_elasticsearch(home: Path, heap_mb: int = 512) -> Server:
         for path in [config, *config.rglob("*"), *(workdir / sub for sub in ("data", "logs", "tmp"))]:
             os.chown(path, user.pw_uid, user.pw_gid)
     port = free_port()
-    command = [str(home / "bin" / "elasticsearch"),
-               "-E", "discovery.type=single-node", "-E", "network.host=127.0.0.1", "-E", f"http.port={port}",
-               "-E", "transport.port=0", "-E", "xpack.security.enabled=false", "-E", "cluster.name=matchmaker-test",
-               "-E", f"path.data={workdir / 'data'}", "-E", f"path.logs={workdir / 'logs'}",
-               "-E", "cluster.routing.allocation.disk.threshold_enabled=false"]
-    env = {"ES_JAVA_HOME": str(java), "ES_PATH_CONF": str(config), "ES_TMPDIR": str(workdir / "tmp"),
-           "ES_JAVA_OPTS": f"-Xms{heap_mb}m -Xmx{heap_mb}m"}
+    command = [
+        str(home / "bin" / "elasticsearch"),
+        "-E",
+        "discovery.type=single-node",
+        "-E",
+        "network.host=127.0.0.1",
+        "-E",
+        f"http.port={port}",
+        "-E",
+        "transport.port=0",
+        "-E",
+        "xpack.security.enabled=false",
+        "-E",
+        "cluster.name=matchmaker-test",
+        "-E",
+        f"path.data={workdir / 'data'}",
+        "-E",
+        f"path.logs={workdir / 'logs'}",
+        "-E",
+        "cluster.routing.allocation.disk.threshold_enabled=false",
+    ]
+    env = {
+        "ES_JAVA_HOME": str(java),
+        "ES_PATH_CONF": str(config),
+        "ES_TMPDIR": str(workdir / "tmp"),
+        "ES_JAVA_OPTS": f"-Xms{heap_mb}m -Xmx{heap_mb}m",
+    }
     url = f"http://127.0.0.1:{port}"
-    server = Server(f"Elasticsearch {version}", url, _spawn(command, user=user, log=workdir / "console.log", env=env),
-                    workdir, workdir / "console.log", time.monotonic(), info={"version": version, "java": str(java)})
+    server = Server(
+        f"Elasticsearch {version}",
+        url,
+        _spawn(command, user=user, log=workdir / "console.log", env=env),
+        workdir,
+        workdir / "console.log",
+        time.monotonic(),
+        info={"version": version, "java": str(java)},
+    )
 
     # This distribution may not answer `GET /`; cluster health is what says it serves.
     def ready() -> bool:

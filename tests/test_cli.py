@@ -16,8 +16,11 @@ def test_create_user_reads_the_password_from_stdin_and_token_works(cli, client, 
 
     assert created.exit_code == 0 and "hr@example.cn" in created.output
     assert token.startswith("mm_")
-    response = client.post("/api/v1/postings", headers=bearer(token),
-                           json={"direction": "offer", "category": "internship", "title": "数控车间实习岗位"})
+    response = client.post(
+        "/api/v1/postings",
+        headers=bearer(token),
+        json={"direction": "offer", "category": "internship", "title": "数控车间实习岗位"},
+    )
     assert response.status_code == 201 and response.json["organization"]["id"] == org.id
     assert count(User) == 1
 
@@ -39,10 +42,27 @@ def test_create_token_for_unknown_user(cli):
     assert result.exit_code == 1 and "nobody@example.cn" in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["create-user"], ["create-token"], ["import"], ["export"],
-                                     ["load-demo"], ["models", "prepare"], ["db", "upgrade"],
-                                     ["search"], ["match"], ["reindex"], ["sync-index"], ["index-status"],
-                                     ["send-digests"], ["send-mail"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["create-user"],
+        ["create-token"],
+        ["import"],
+        ["export"],
+        ["load-demo"],
+        ["models", "prepare"],
+        ["db", "upgrade"],
+        ["search"],
+        ["match"],
+        ["reindex"],
+        ["sync-index"],
+        ["index-status"],
+        ["send-digests"],
+        ["send-mail"],
+    ],
+)
 def test_every_command_has_help(command):
     from click.testing import CliRunner
 

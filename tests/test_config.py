@@ -18,25 +18,32 @@ def test_defaults_put_all_state_under_home(tmp_path):
 def test_layers_in_order_file_then_environment_then_overrides(tmp_path):
     config_file = tmp_path / "matchmaker.toml"
     config_file.write_text('WORKERS = 3\nLOG_LEVEL = "WARNING"\nDATABASE_URL = "postgresql+psycopg://db/x"\n')
-    environ = {"MATCHMAKER_CONFIG_FILE": str(config_file), "MATCHMAKER_WORKERS": "5",
-               "MATCHMAKER_PRODUCTION": "yes", "MATCHMAKER_HOME": str(tmp_path)}
+    environ = {
+        "MATCHMAKER_CONFIG_FILE": str(config_file),
+        "MATCHMAKER_WORKERS": "5",
+        "MATCHMAKER_PRODUCTION": "yes",
+        "MATCHMAKER_HOME": str(tmp_path),
+    }
 
     settings = load_settings({"WORKERS": 7}, environ=environ)
 
-    assert settings["LOG_LEVEL"] == "WARNING"           # from the file
+    assert settings["LOG_LEVEL"] == "WARNING"  # from the file
     assert settings["DATABASE_URL"] == "postgresql+psycopg://db/x"
-    assert settings["PRODUCTION"] is True                # from the environment
-    assert settings["WORKERS"] == 7                      # overrides win
+    assert settings["PRODUCTION"] is True  # from the environment
+    assert settings["WORKERS"] == 7  # overrides win
 
 
-@pytest.mark.parametrize(("environ", "overrides", "named"), [
-    ({"MATCHMAKER_WORKERS": "many"}, {}, "MATCHMAKER_WORKERS"),
-    ({"MATCHMAKER_PRODUCTION": "perhaps"}, {}, "MATCHMAKER_PRODUCTION"),
-    ({"MATCHMAKER_WORKERS": "0"}, {}, "MATCHMAKER_WORKERS"),
-    ({"MATCHMAKER_LOG_LEVEL": "LOUD"}, {}, "MATCHMAKER_LOG_LEVEL"),
-    ({}, {"NO_SUCH_SETTING": 1}, "NO_SUCH_SETTING"),
-    ({"MATCHMAKER_CONFIG_FILE": "/nonexistent/matchmaker.toml"}, {}, "MATCHMAKER_CONFIG_FILE"),
-])
+@pytest.mark.parametrize(
+    ("environ", "overrides", "named"),
+    [
+        ({"MATCHMAKER_WORKERS": "many"}, {}, "MATCHMAKER_WORKERS"),
+        ({"MATCHMAKER_PRODUCTION": "perhaps"}, {}, "MATCHMAKER_PRODUCTION"),
+        ({"MATCHMAKER_WORKERS": "0"}, {}, "MATCHMAKER_WORKERS"),
+        ({"MATCHMAKER_LOG_LEVEL": "LOUD"}, {}, "MATCHMAKER_LOG_LEVEL"),
+        ({}, {"NO_SUCH_SETTING": 1}, "NO_SUCH_SETTING"),
+        ({"MATCHMAKER_CONFIG_FILE": "/nonexistent/matchmaker.toml"}, {}, "MATCHMAKER_CONFIG_FILE"),
+    ],
+)
 def test_bad_settings_name_the_setting(tmp_path, environ, overrides, named):
     with pytest.raises(ConfigError, match=named):
         load_settings(overrides, environ={"MATCHMAKER_HOME": str(tmp_path), **environ})

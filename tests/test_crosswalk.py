@@ -16,8 +16,11 @@ CNC_NEED = "招聘数控车床操作工，熟悉FANUC系统"
 
 
 def major_tags(text: str, **kwargs) -> dict[str, tuple[float, str]]:
-    return {tag.removeprefix("major:"): (weight, why)
-            for tag, weight, why in crosswalk.query_tags(text, **kwargs) if tag.startswith("major:")}
+    return {
+        tag.removeprefix("major:"): (weight, why)
+        for tag, weight, why in crosswalk.query_tags(text, **kwargs)
+        if tag.startswith("major:")
+    }
 
 
 def test_cnc_lathe_need_reaches_cnc_majors_with_the_occupation_in_the_explanation():
@@ -72,7 +75,8 @@ def test_majors_for_follows_the_occupation_group_and_names_the_sources():
 def test_program_title_tags_the_major_code_of_the_stated_level():
     assert crosswalk.document_tags("offer", "program", "数控技术专业（高职专科）招生", "") == ("major:460103",)
     assert crosswalk.document_tags("offer", "program", "茶叶生产与加工专业（中职）", "本专业培养茶叶生产人才") == (
-        "major:610107",)
+        "major:610107",
+    )
     # Without a level, every code with the name.
     assert {m.code for m in crosswalk.majors_in_text("数控技术专业招生")} == {"260103", "460103"}
     # In a description only "…专业" counts: a course or a field named in passing does not.
@@ -83,15 +87,18 @@ def test_program_title_tags_the_major_code_of_the_stated_level():
 def test_job_postings_are_tagged_with_the_occupations_they_name():
     tags = crosswalk.document_tags("need", "talent", "招聘数控车工", "岗位职责：操作数控车床加工零件")
     assert "occupation:6-18-01-01" in tags
-    assert not any(t.startswith("occupation:") for t in crosswalk.document_tags(
-        "offer", "program", "数控技术专业（高职专科）", "培养数控车工"))
+    assert not any(
+        t.startswith("occupation:")
+        for t in crosswalk.document_tags("offer", "program", "数控技术专业（高职专科）", "培养数控车工")
+    )
 
 
 def test_a_need_naming_a_major_reaches_it_and_a_program_reaches_its_occupations():
     majors = major_tags("招聘数控技术专业应届毕业生")
     assert majors["460103"][0] == 1.0 and "数控技术专业" in majors["460103"][1]
-    occupation_tags = {t for t, _, _ in crosswalk.query_tags("茶叶生产与加工技术专业（高职专科）")
-                       if t.startswith("occupation:")}
+    occupation_tags = {
+        t for t, _, _ in crosswalk.query_tags("茶叶生产与加工技术专业（高职专科）") if t.startswith("occupation:")
+    }
     assert "occupation:6-02-06-10" in occupation_tags  # 茶叶加工工
 
 
@@ -122,9 +129,11 @@ def test_sectors_of_tags():
 
 def test_calls_are_fast_after_loading():
     crosswalk.load()
-    paragraph = ("岗位职责：1、负责数控车床的操作与日常维护保养；2、按图纸和工艺要求完成零件加工，做好首件自检；"
-                 "3、配合质检员完成产品检验，记录生产数据。任职要求：中专及以上学历，机械、数控相关专业，"
-                 "熟悉FANUC、SIEMENS系统，能看懂机械图纸，有两年以上工作经验者优先。") * 3
+    paragraph = (
+        "岗位职责：1、负责数控车床的操作与日常维护保养；2、按图纸和工艺要求完成零件加工，做好首件自检；"
+        "3、配合质检员完成产品检验，记录生产数据。任职要求：中专及以上学历，机械、数控相关专业，"
+        "熟悉FANUC、SIEMENS系统，能看懂机械图纸，有两年以上工作经验者优先。"
+    ) * 3
     timings = []
     for text in [CNC_NEED, "茶叶加工技术员", paragraph] * 5:
         start = time.perf_counter()
@@ -134,18 +143,24 @@ def test_calls_are_fast_after_loading():
 
 
 def test_import_does_no_work_and_pulls_no_embedding_library():
-    code = ("import sys, matchmaker.crosswalk as c; "
-            "assert c._load.cache_info().currsize == 0; "
-            "assert 'sentence_transformers' not in sys.modules and 'bm25s' not in sys.modules")
+    code = (
+        "import sys, matchmaker.crosswalk as c; "
+        "assert c._load.cache_info().currsize == 0; "
+        "assert 'sentence_transformers' not in sys.modules and 'bm25s' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
 
 
 def test_committed_crosswalk_is_current(tmp_path: Path):
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "build_crosswalk.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "build_crosswalk.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     committed = PROJECT_ROOT / "config" / "crosswalk"
     built = sorted(p.name for p in tmp_path.iterdir())
     assert built == sorted(p.name for p in committed.iterdir())
     for name in built:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), (
-            f"config/crosswalk/{name} is stale: run python scripts/build_crosswalk.py")
+            f"config/crosswalk/{name} is stale: run python scripts/build_crosswalk.py"
+        )

@@ -27,6 +27,7 @@ def rows_of(kind: str) -> list[dict]:
 
 # --- demo_rows() ---------------------------------------------------------------------------
 
+
 def test_demo_rows_are_deterministic_with_unique_refs_and_organizations_first():
     rows = demo.demo_rows()
 
@@ -82,6 +83,7 @@ def test_data_tables_name_real_majors_occupations_and_regions():
 
 # --- load-demo ---------------------------------------------------------------------------
 
+
 def load_demo(cli) -> str:
     result = cli("load-demo")
     assert result.exit_code == 0, result.output  # a title over 120 characters, say, fails the whole import
@@ -102,9 +104,13 @@ def test_load_demo_twice_gives_the_same_demo_data_with_every_sector_school_and_s
     with app.app_context():
         for model in (Organization, Posting):
             assert db.session.scalar(select(func.count()).select_from(model).where(model.is_demo.is_(False))) == 0
-        sectors = set(db.session.scalars(
-            select(PostingSector.sector_code).join(Posting, Posting.id == PostingSector.posting_id)
-            .where(Posting.status == "published", Posting.is_demo.is_(True))))
+        sectors = set(
+            db.session.scalars(
+                select(PostingSector.sector_code)
+                .join(Posting, Posting.id == PostingSector.posting_id)
+                .where(Posting.status == "published", Posting.is_demo.is_(True))
+            )
+        )
         schools = set(db.session.scalars(select(Organization.name).where(Organization.kind == "school")))
     assert sectors == set(get_taxonomy().sectors)
     assert real_school_names() <= schools
@@ -113,8 +119,11 @@ def test_load_demo_twice_gives_the_same_demo_data_with_every_sector_school_and_s
 
 def assert_scenarios(client) -> None:
     """What the demo shows: CNC operators wanted and trained; tea apprentices wanted near a tea school."""
-    cnc_needs = [p for p in all_pages(client, direction="need", sector="advanced_equipment")
-                 if p["category"] == "talent" and "数控" in p["title"]]
+    cnc_needs = [
+        p
+        for p in all_pages(client, direction="need", sector="advanced_equipment")
+        if p["category"] == "talent" and "数控" in p["title"]
+    ]
     assert any(p["title"] == demo.CNC_TITLE and p["organization"]["kind"] == "enterprise" for p in cnc_needs)
     programs = all_pages(client, direction="offer", category="program")
     assert len({p["organization"]["id"] for p in programs if p["title"].startswith("数控技术专业")}) >= 3

@@ -20,9 +20,16 @@ def test_long_text_is_cut_around_the_first_match():
 
 
 def test_explanation_lists_terms_crosswalk_and_similarity():
-    evidence = Evidence(lexical_rank=1, lexical_score=3.2, matched_terms=("数控",), semantic_rank=2,
-                        similarity=0.88, relative_similarity=0.9,
-                        crosswalk=[("数控车工 → 数控技术专业: 职业面向", 0.8)], contributions={"lexical": 1.0})
+    evidence = Evidence(
+        lexical_rank=1,
+        lexical_score=3.2,
+        matched_terms=("数控",),
+        semantic_rank=2,
+        similarity=0.88,
+        relative_similarity=0.9,
+        crosswalk=[("数控车工 → 数控技术专业: 职业面向", 0.8)],
+        contributions={"lexical": 1.0},
+    )
 
     result = explain(evidence, "数控技术专业", "培养数控编程人才")
 

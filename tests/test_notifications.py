@@ -47,8 +47,12 @@ def smtp(app):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    app.config.update(MATCHMAKER_SMTP_HOST="127.0.0.1", MATCHMAKER_SMTP_PORT=controller.port,
-                      MATCHMAKER_MAIL_FROM="noreply@cjrh.example.gov.cn", MATCHMAKER_SITE_URL=SITE)
+    app.config.update(
+        MATCHMAKER_SMTP_HOST="127.0.0.1",
+        MATCHMAKER_SMTP_PORT=controller.port,
+        MATCHMAKER_MAIL_FROM="noreply@cjrh.example.gov.cn",
+        MATCHMAKER_SITE_URL=SITE,
+    )
     yield inbox.messages
     controller.stop()
 
@@ -66,8 +70,9 @@ def two_orgs(make_org, make_user):
 def ask_for_contact(app, sender, school, message="想了解茶叶专业订单班。"):
     """A contact request as a page or the API makes it: the service, then the request's commit."""
     with app.test_request_context():
-        contacts.request_contact(db.session.get(User, sender.id), db.session.get(Organization, school.id),
-                                 message=message)
+        contacts.request_contact(
+            db.session.get(User, sender.id), db.session.get(Organization, school.id), message=message
+        )
         commit()
 
 
@@ -79,8 +84,10 @@ def set_settings(app, user, kinds, mode):
 
 def notes_of(app, user):
     with app.app_context():
-        return [(n.kind, n.mail_pending, n.mailed_at is not None)
-                for n in db.session.query(Notification).filter_by(user_id=user.id).order_by(Notification.id)]
+        return [
+            (n.kind, n.mail_pending, n.mailed_at is not None)
+            for n in db.session.query(Notification).filter_by(user_id=user.id).order_by(Notification.id)
+        ]
 
 
 def body(message: EmailMessage) -> str:
@@ -118,8 +125,9 @@ def test_weekly_mode_sends_nothing_at_once_and_one_digest_a_week(app, smtp, two_
     assert notes_of(app, receiver) == [("contact_request", False, True)]
 
     with app.app_context():  # something new the same week waits for next week's digest
-        notifications.notify([db.session.get(User, receiver.id)], "new_match", "新的匹配：茶叶加工学徒制", "",
-                             "/postings/1")
+        notifications.notify(
+            [db.session.get(User, receiver.id)], "new_match", "新的匹配：茶叶加工学徒制", "", "/postings/1"
+        )
         db.session.commit()
     again = cli("send-digests")
     assert again.exit_code == 0 and "sent 0 digest" in again.output and len(smtp) == 1

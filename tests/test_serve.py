@@ -26,12 +26,19 @@ def free_port() -> int:
 def server_process(app, **settings):
     """Run `matchmaker serve` on the test app's database and home (production unless told otherwise)."""
     port = free_port()
-    env = {**os.environ, "MATCHMAKER_HOME": app.config["MATCHMAKER_HOME"],
-           "MATCHMAKER_DATABASE_URL": app.config["MATCHMAKER_DATABASE_URL"], "MATCHMAKER_PRODUCTION": "1",
-           "MATCHMAKER_WORKERS": "2", "MATCHMAKER_SECRET_KEY": "test", **settings}
+    env = {
+        **os.environ,
+        "MATCHMAKER_HOME": app.config["MATCHMAKER_HOME"],
+        "MATCHMAKER_DATABASE_URL": app.config["MATCHMAKER_DATABASE_URL"],
+        "MATCHMAKER_PRODUCTION": "1",
+        "MATCHMAKER_WORKERS": "2",
+        "MATCHMAKER_SECRET_KEY": "test",
+        **settings,
+    }
     matchmaker = shutil.which("matchmaker", path=str(Path(sys.executable).parent))
-    server = subprocess.Popen([matchmaker, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [matchmaker, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -53,8 +60,9 @@ def request(url, *, method="GET", body=None, token=None):
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers, method=method),
-                                timeout=60) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, data=data, headers=headers, method=method), timeout=60
+    ) as response:
         return json.load(response)
 
 
@@ -84,14 +92,22 @@ def test_every_worker_sees_the_others_index_writes(app, make_org, make_user, use
     use_embedder(real_embedder)  # the index the server will find, made with the configured model
 
     with server_process(app, MATCHMAKER_EMBEDDING_MODEL=str(real_embedder.model_name)) as (base, server):
-        created = request(base + "/api/v1/postings", method="POST", token=token, body={
-            "direction": "offer", "category": "program", "title": "数控技术专业（高职专科）",
-            "description": "培养数控编程、数控机床操作与维护人才。"})
-        found = [request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["results"]
-                 for _ in range(6)]
+        created = request(
+            base + "/api/v1/postings",
+            method="POST",
+            token=token,
+            body={
+                "direction": "offer",
+                "category": "program",
+                "title": "数控技术专业（高职专科）",
+                "description": "培养数控编程、数控机床操作与维护人才。",
+            },
+        )
+        found = [request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["results"] for _ in range(6)]
         request(base + f"/api/v1/postings/{created['id']}/close", method="POST", token=token)
-        after_close = [request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["total"]
-                       for _ in range(6)]
+        after_close = [
+            request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["total"] for _ in range(6)
+        ]
 
     assert all(results and results[0]["id"] == created["id"] for results in found), server.output
     assert after_close == [0] * 6

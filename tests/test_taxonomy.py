@@ -18,18 +18,34 @@ def test_ten_industrial_and_twelve_agricultural_sectors_with_stable_codes():
     assert sectors["tea"].name == "茶叶" and sectors["big_data_electronics"].name == "大数据电子信息"
 
 
-@pytest.mark.parametrize(("given", "code"), [
-    ("tea", "tea"), ("茶叶", "tea"), (" 辣椒 ", "chili"), ("竹子", "bamboo"), ("TEA", "tea"),
-])
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("tea", "tea"),
+        ("茶叶", "tea"),
+        (" 辣椒 ", "chili"),
+        ("竹子", "bamboo"),
+        ("TEA", "tea"),
+    ],
+)
 def test_sectors_by_code_or_chinese_name(given, code):
     assert get_taxonomy().resolve_sector(given) == code
 
 
-@pytest.mark.parametrize(("given", "code"), [
-    ("520102", "520102"), ("南明区", "520102"), ("贵阳市南明区", "520102"), ("5201", "520100"),
-    ("贵阳市", "520100"), ("52", "520000"), ("黔东南州", "522600"), ("黔东南苗族侗族自治州", "522600"),
-    ("５２０３２８", "520328"),  # full-width digits
-])
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        ("520102", "520102"),
+        ("南明区", "520102"),
+        ("贵阳市南明区", "520102"),
+        ("5201", "520100"),
+        ("贵阳市", "520100"),
+        ("52", "520000"),
+        ("黔东南州", "522600"),
+        ("黔东南苗族侗族自治州", "522600"),
+        ("５２０３２８", "520328"),  # full-width digits
+    ],
+)
 def test_regions_by_official_code_or_name(given, code):
     assert get_taxonomy().resolve_region(given) == code
 
@@ -51,8 +67,17 @@ def test_guizhou_has_nine_prefectures_and_88_counties():
 def test_complementarity_table_pairs_needs_with_offers():
     taxonomy = get_taxonomy()
 
-    assert set(taxonomy.categories) >= {"talent", "technology", "training", "apprenticeship", "internship",
-                                        "mentor", "teacher_practice", "training_base", "program"}
+    assert set(taxonomy.categories) >= {
+        "talent",
+        "technology",
+        "training",
+        "apprenticeship",
+        "internship",
+        "mentor",
+        "teacher_practice",
+        "training_base",
+        "program",
+    }
     assert "program" in taxonomy.offer_categories_for("talent")
     assert taxonomy.offer_categories_for("technology") == ("technology",)
     assert "talent" in taxonomy.need_categories_for("program")

@@ -10,21 +10,56 @@ from openpyxl import Workbook, load_workbook
 
 from matchmaker.models import Organization, Posting
 
-ORG = {"type": "organization", "ref": "ORG-1", "name": "贵州湄潭云雾茶业有限公司", "kind": "enterprise",
-       "subtype": "中小微企业", "region": "520328", "sectors": ["tea"], "description": "绿茶种植、加工与销售。"}
-SCHOOL = {"type": "organization", "ref": "SCH-1", "name": "遵义职业技术学院", "kind": "school", "subtype": "高职院校",
-          "region": "遵义市", "sectors": ["茶叶"]}
-NEED = {"type": "posting", "ref": "P-1", "org": "ORG-1", "direction": "need", "category": "apprenticeship",
-        "title": "茶叶加工现代学徒制合作", "description": "招收学徒 10 名，学习绿茶加工工艺。", "sectors": ["tea"],
-        "region": "湄潭县", "status": "published", "quantity": 10}
-OFFER = {"type": "posting", "ref": "P-2", "org": "SCH-1", "direction": "offer", "category": "program",
-         "title": "茶叶生产与加工技术专业", "description": "培养茶叶栽培与加工技术技能人才。", "sectors": ["tea"],
-         "status": "published"}
+ORG = {
+    "type": "organization",
+    "ref": "ORG-1",
+    "name": "贵州湄潭云雾茶业有限公司",
+    "kind": "enterprise",
+    "subtype": "中小微企业",
+    "region": "520328",
+    "sectors": ["tea"],
+    "description": "绿茶种植、加工与销售。",
+}
+SCHOOL = {
+    "type": "organization",
+    "ref": "SCH-1",
+    "name": "遵义职业技术学院",
+    "kind": "school",
+    "subtype": "高职院校",
+    "region": "遵义市",
+    "sectors": ["茶叶"],
+}
+NEED = {
+    "type": "posting",
+    "ref": "P-1",
+    "org": "ORG-1",
+    "direction": "need",
+    "category": "apprenticeship",
+    "title": "茶叶加工现代学徒制合作",
+    "description": "招收学徒 10 名，学习绿茶加工工艺。",
+    "sectors": ["tea"],
+    "region": "湄潭县",
+    "status": "published",
+    "quantity": 10,
+}
+OFFER = {
+    "type": "posting",
+    "ref": "P-2",
+    "org": "SCH-1",
+    "direction": "offer",
+    "category": "program",
+    "title": "茶叶生产与加工技术专业",
+    "description": "培养茶叶栽培与加工技术技能人才。",
+    "sectors": ["tea"],
+    "status": "published",
+}
 
 
 def write_jsonl(path, rows):
-    path.write_text("".join((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n"
-                            for row in rows), encoding="utf-8")
+    path.write_text(
+        "".join((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n" for row in rows),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -102,14 +137,78 @@ def test_csv_with_chinese_names_and_separated_sectors(cli, client, tmp_path):
     path = tmp_path / "rows.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["type", "ref", "org", "name", "kind", "subtype", "region", "sectors", "direction",
-                         "category", "title", "description", "quantity", "status"])
-        writer.writerow(["organization", "ORG-1", "", "贵州遵义辣椒食品有限公司", "enterprise", "规上企业", "遵义市",
-                         "辣椒、生态特色食品", "", "", "", "辣椒制品加工", "", ""])
-        writer.writerow(["posting", "P-1", "ORG-1", "", "", "", "播州区", "chili", "need", "人才", "招聘食品检验员",
-                         "负责原料与成品检验，持食品检验员证书优先。", "3", "published"])
-        writer.writerow(["posting", "P-2", "ORG-1", "", "", "", "", "chili", "need", "talent", "招聘品控主管",
-                         "", "three", "published"])
+        writer.writerow(
+            [
+                "type",
+                "ref",
+                "org",
+                "name",
+                "kind",
+                "subtype",
+                "region",
+                "sectors",
+                "direction",
+                "category",
+                "title",
+                "description",
+                "quantity",
+                "status",
+            ]
+        )
+        writer.writerow(
+            [
+                "organization",
+                "ORG-1",
+                "",
+                "贵州遵义辣椒食品有限公司",
+                "enterprise",
+                "规上企业",
+                "遵义市",
+                "辣椒、生态特色食品",
+                "",
+                "",
+                "",
+                "辣椒制品加工",
+                "",
+                "",
+            ]
+        )
+        writer.writerow(
+            [
+                "posting",
+                "P-1",
+                "ORG-1",
+                "",
+                "",
+                "",
+                "播州区",
+                "chili",
+                "need",
+                "人才",
+                "招聘食品检验员",
+                "负责原料与成品检验，持食品检验员证书优先。",
+                "3",
+                "published",
+            ]
+        )
+        writer.writerow(
+            [
+                "posting",
+                "P-2",
+                "ORG-1",
+                "",
+                "",
+                "",
+                "",
+                "chili",
+                "need",
+                "talent",
+                "招聘品控主管",
+                "",
+                "three",
+                "published",
+            ]
+        )
 
     result = cli("import", str(path))
 
@@ -128,10 +227,34 @@ def test_excel_rows_report_their_sheet_row_numbers(cli, client, tmp_path, count)
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["type", "ref", "org", "name", "kind", "region", "direction", "category", "title", "sectors"])
-    sheet.append(["organization", "ORG-1", None, "六盘水煤矿机械有限公司", "enterprise", 520201, None, None, None,
-                  "basic_energy"])
-    sheet.append(["posting", "P-1", "ORG-1", None, None, None, "need", "technology", "井下设备远程监测改造",
-                  "基础能源;先进装备制造"])
+    sheet.append(
+        [
+            "organization",
+            "ORG-1",
+            None,
+            "六盘水煤矿机械有限公司",
+            "enterprise",
+            520201,
+            None,
+            None,
+            None,
+            "basic_energy",
+        ]
+    )
+    sheet.append(
+        [
+            "posting",
+            "P-1",
+            "ORG-1",
+            None,
+            None,
+            None,
+            "need",
+            "technology",
+            "井下设备远程监测改造",
+            "基础能源;先进装备制造",
+        ]
+    )
     sheet.append(["posting", "P-2", "ORG-1", None, None, None, "sideways", "technology", "无效方向", None])
     workbook.save(path)
 

@@ -37,8 +37,10 @@ from matchmaker.models.base import local_time
 from matchmaker.models.events import OUTCOME_STAGES, OUTCOMES
 from matchmaker.organizations import members_of
 
-STALE = Message("该活动已被其他协调员修改（版本 {current}，您看到的是版本 {seen}），请刷新后重试。",
-                "Another coordinator changed this event (version {current}; you saw {seen}): reload and retry.")
+STALE = Message(
+    "该活动已被其他协调员修改（版本 {current}，您看到的是版本 {seen}），请刷新后重试。",
+    "Another coordinator changed this event (version {current}; you saw {seen}): reload and retry.",
+)
 REGISTRATION_CLOSED = Message("报名已截止。", "Registration is closed.")
 REQUESTS_CLOSED = Message("约谈申请已截止。", "The deadline for meeting requests has passed.")
 MAX_TABLES = 500
@@ -48,6 +50,7 @@ MAX_SLOTS = 48
 
 
 # --- events ----------------------------------------------------------------------------------
+
 
 def require_coordinator(actor: Any) -> None:
     if actor is None or not actor.is_coordinator:
@@ -86,15 +89,24 @@ def update_event(event: Event, data: dict[str, Any], actor: Any, seen_version: i
     if slots_change or tables_change:
         if event.status == "published":
             field = "slot_count" if slots_change else "table_count"
-            raise InvalidInput({field: [Message("日程已发布，不能再修改时段和洽谈桌。",
-                                                "The schedule is published: slots and tables can no longer change.")]})
+            raise InvalidInput(
+                {
+                    field: [
+                        Message(
+                            "日程已发布，不能再修改时段和洽谈桌。",
+                            "The schedule is published: slots and tables can no longer change.",
+                        )
+                    ]
+                }
+            )
         db.session.execute(db.delete(Meeting).where(Meeting.event_id == event.id))
         event.updated_at = utcnow()  # slots and tables are other rows: touch the event so its version moves
         if slots_change:
             for participant in event.participants:
                 participant.unavailable_slot_ids = []
-        _set_slots_and_tables(event, {key: data[key] for key, changed in (("slots", slots_change),
-                                                                          ("tables", tables_change)) if changed})
+        _set_slots_and_tables(
+            event, {key: data[key] for key, changed in (("slots", slots_change), ("tables", tables_change)) if changed}
+        )
     db.session.flush()
     return event
 
@@ -111,16 +123,30 @@ def set_event_status(event: Event, status: str, actor: Any, seen_version: int | 
 
 
 def _assign_event(event: Event, data: dict[str, Any]) -> None:
-    for name in ("title", "description", "held_on", "venue", "sectors", "registration_deadline",
-                 "request_deadline", "requires_approval", "min_meetings", "max_meetings"):
+    for name in (
+        "title",
+        "description",
+        "held_on",
+        "venue",
+        "sectors",
+        "registration_deadline",
+        "request_deadline",
+        "requires_approval",
+        "min_meetings",
+        "max_meetings",
+    ):
         if name in data:
             setattr(event, name, data[name])
     if "region" in data:
         event.region_code = data["region"]
-    if event.request_deadline and event.registration_deadline and event.request_deadline < \
-            event.registration_deadline:
-        raise InvalidInput({"request_deadline": [Message("约谈申请截止不能早于报名截止。",
-                                                         "Must not be before the registration deadline.")]})
+    if event.request_deadline and event.registration_deadline and event.request_deadline < event.registration_deadline:
+        raise InvalidInput(
+            {
+                "request_deadline": [
+                    Message("约谈申请截止不能早于报名截止。", "Must not be before the registration deadline.")
+                ]
+            }
+        )
     if event.max_meetings is not None and event.min_meetings > event.max_meetings:
         raise InvalidInput({"max_meetings": [Message("不能小于每家最少洽谈数。", "Must not be below min_meetings.")]})
 
@@ -136,8 +162,9 @@ def _set_slots_and_tables(event: Event, data: dict[str, Any]) -> None:
     if "tables" in data:
         names = data["tables"]
         if not names or len(names) > MAX_TABLES:
-            raise InvalidInput({"tables": [Message("洽谈桌数须在 1 到 {n} 之间。", "Between 1 and {n} tables.").format(
-                n=MAX_TABLES)]})
+            raise InvalidInput(
+                {"tables": [Message("洽谈桌数须在 1 到 {n} 之间。", "Between 1 and {n} tables.").format(n=MAX_TABLES)]}
+            )
         event.tables = [EventTable(name=name, position=i) for i, name in enumerate(names)]
 
 
@@ -158,6 +185,7 @@ def visible_events(viewer: Any) -> list[Event]:
 
 # --- registration ----------------------------------------------------------------------------
 
+
 def register(event: Event, actor: User) -> EventParticipant:
     """Register the actor's organization; approved at once unless the event wants approval."""
     if actor.organization_id is None:
@@ -167,8 +195,12 @@ def register(event: Event, actor: User) -> EventParticipant:
     existing = participant_of(event, actor.organization_id)
     if existing is not None:
         return existing
-    participant = EventParticipant(event=event, organization_id=actor.organization_id, registered_by_id=actor.id,
-                                   status="pending" if event.requires_approval else "approved")
+    participant = EventParticipant(
+        event=event,
+        organization_id=actor.organization_id,
+        registered_by_id=actor.id,
+        status="pending" if event.requires_approval else "approved",
+    )
     db.session.add(participant)
     db.session.flush()
     return participant
@@ -179,17 +211,24 @@ def decide_registration(participant: EventParticipant, approve: bool, actor: Any
     participant.status = "approved" if approve else "declined"
     db.session.flush()
     event = participant.event
-    notifications.notify(members_of(participant.organization), "event",
-                         f"{event.title}：报名{'已通过审核' if approve else '未获通过'}",
-                         "现在可以查看推荐的洽谈对象并发出约谈申请。" if approve else "", f"/events/{event.id}")
+    notifications.notify(
+        members_of(participant.organization),
+        "event",
+        f"{event.title}：报名{'已通过审核' if approve else '未获通过'}",
+        "现在可以查看推荐的洽谈对象并发出约谈申请。" if approve else "",
+        f"/events/{event.id}",
+    )
     return participant
 
 
 def participant_of(event: Event, organization_id: int | None) -> EventParticipant | None:
     if organization_id is None:
         return None
-    return db.session.scalar(select(EventParticipant).where(EventParticipant.event_id == event.id,
-                                                            EventParticipant.organization_id == organization_id))
+    return db.session.scalar(
+        select(EventParticipant).where(
+            EventParticipant.event_id == event.id, EventParticipant.organization_id == organization_id
+        )
+    )
 
 
 def set_unavailable(participant: EventParticipant, slot_ids: list[int], actor: Any) -> EventParticipant:
@@ -198,8 +237,13 @@ def set_unavailable(participant: EventParticipant, slot_ids: list[int], actor: A
     known = {slot.id for slot in participant.event.slots}
     unknown = [slot_id for slot_id in slot_ids if slot_id not in known]
     if unknown:
-        raise InvalidInput({"unavailable": [Message("未知的时段：{ids}", "Unknown slots: {ids}").format(
-            ids=", ".join(map(str, unknown)))]})
+        raise InvalidInput(
+            {
+                "unavailable": [
+                    Message("未知的时段：{ids}", "Unknown slots: {ids}").format(ids=", ".join(map(str, unknown)))
+                ]
+            }
+        )
     participant.unavailable_slot_ids = sorted(set(slot_ids))
     db.session.flush()
     return participant
@@ -207,23 +251,26 @@ def set_unavailable(participant: EventParticipant, slot_ids: list[int], actor: A
 
 def _require_member(participant: EventParticipant, actor: Any) -> None:
     if actor is None or not (actor.is_coordinator or actor.organization_id == participant.organization_id):
-        raise PermissionDenied(Message("只有该参会机构的成员可以操作。", "Only members of this participant may do "
-                                       "this."))
+        raise PermissionDenied(
+            Message("只有该参会机构的成员可以操作。", "Only members of this participant may do this.")
+        )
 
 
 # --- recommendations and meeting requests ------------------------------------------------------
+
 
 @dataclass
 class Counterpart:
     participant: EventParticipant
     score: float
-    reason: str                    # the best match's explanation summary
-    posting: Posting | None        # the counterpart's posting that matched best
-    own_posting: Posting | None    # ours it matched
+    reason: str  # the best match's explanation summary
+    posting: Posting | None  # the counterpart's posting that matched best
+    own_posting: Posting | None  # ours it matched
 
 
-def recommended_counterparts(participant: EventParticipant, index: Any, *, per_posting: int = 30,
-                             only: EventParticipant | None = None) -> list[Counterpart]:
+def recommended_counterparts(
+    participant: EventParticipant, index: Any, *, per_posting: int = 30, only: EventParticipant | None = None
+) -> list[Counterpart]:
     """The event's approved counterparts of the other side, best match first, with the reason.
 
     Each of our open postings is matched among the other participants' postings; a counterpart
@@ -231,12 +278,19 @@ def recommended_counterparts(participant: EventParticipant, index: Any, *, per_p
     limits the matching to one counterpart.
     """
     event, org = participant.event, participant.organization
-    others = [p for p in event.participants if p.status == "approved" and p.id != participant.id
-              and p.organization.kind != org.kind and (only is None or p.id == only.id)]
+    others = [
+        p
+        for p in event.participants
+        if p.status == "approved"
+        and p.id != participant.id
+        and p.organization.kind != org.kind
+        and (only is None or p.id == only.id)
+    ]
     by_org = {p.organization_id: p for p in others}
     best: dict[int, Counterpart] = {}
-    own = db.session.scalars(select(Posting).where(Posting.organization_id == org.id,
-                                                   Posting.status == "published")).all()
+    own = db.session.scalars(
+        select(Posting).where(Posting.organization_id == org.id, Posting.status == "published")
+    ).all()
     for posting in own:
         if posting.expired or not by_org:
             continue
@@ -247,8 +301,9 @@ def recommended_counterparts(participant: EventParticipant, index: Any, *, per_p
                 continue
             current = best.get(counterpart.id)
             if current is None or result.score > current.score:
-                best[counterpart.id] = Counterpart(counterpart, result.score, result.explanation["summary_zh"],
-                                                   result.posting, posting)
+                best[counterpart.id] = Counterpart(
+                    counterpart, result.score, result.explanation["summary_zh"], result.posting, posting
+                )
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.participant.id))
     rest = [Counterpart(p, 0.0, "", None, None) for p in others if p.id not in best]
     return ranked + sorted(rest, key=lambda c: c.participant.organization.name)
@@ -259,8 +314,16 @@ def pair_score(participant: EventParticipant, counterpart: EventParticipant, ind
     return next((c.score for c in recommended_counterparts(participant, index, only=counterpart)), 0.0)
 
 
-def request_meeting(event: Event, from_participant: EventParticipant, to_participant: EventParticipant,
-                    actor: Any, *, priority: int, reason: str = "", index: Any = None) -> MeetingRequest:
+def request_meeting(
+    event: Event,
+    from_participant: EventParticipant,
+    to_participant: EventParticipant,
+    actor: Any,
+    *,
+    priority: int,
+    reason: str = "",
+    index: Any = None,
+) -> MeetingRequest:
     """Ask a counterpart for a 1:1 meeting at the event; its members answer.
 
     The request keeps the pair's match score at this moment (with `index`), so the schedule
@@ -272,8 +335,11 @@ def request_meeting(event: Event, from_participant: EventParticipant, to_partici
         problems["event"] = [REQUESTS_CLOSED]
     if from_participant.status != "approved" or to_participant.status != "approved":
         problems["to_participant"] = [Message("双方都须已通过报名审核。", "Both sides must be approved participants.")]
-    if from_participant.id == to_participant.id or to_participant.event_id != event.id or \
-            from_participant.event_id != event.id:
+    if (
+        from_participant.id == to_participant.id
+        or to_participant.event_id != event.id
+        or from_participant.event_id != event.id
+    ):
         problems["to_participant"] = [Message("不能向该机构申请约谈。", "You cannot ask this participant.")]
     if not 1 <= priority <= 5:
         problems["priority"] = [Message("优先级须在 1 到 5 之间。", "Priority must be between 1 and 5.")]
@@ -281,21 +347,35 @@ def request_meeting(event: Event, from_participant: EventParticipant, to_partici
         problems["reason"] = [Message("理由不能超过 200 个字符。", "At most 200 characters.")]
     if problems:
         raise InvalidInput(problems)
-    existing = db.session.scalar(select(MeetingRequest).where(
-        MeetingRequest.event_id == event.id,
-        or_((MeetingRequest.from_participant_id == from_participant.id)
-            & (MeetingRequest.to_participant_id == to_participant.id),
-            (MeetingRequest.from_participant_id == to_participant.id)
-            & (MeetingRequest.to_participant_id == from_participant.id)),
-        MeetingRequest.status.in_(("pending", "accepted"))))
+    existing = db.session.scalar(
+        select(MeetingRequest).where(
+            MeetingRequest.event_id == event.id,
+            or_(
+                (MeetingRequest.from_participant_id == from_participant.id)
+                & (MeetingRequest.to_participant_id == to_participant.id),
+                (MeetingRequest.from_participant_id == to_participant.id)
+                & (MeetingRequest.to_participant_id == from_participant.id),
+            ),
+            MeetingRequest.status.in_(("pending", "accepted")),
+        )
+    )
     if existing is not None:
-        raise InvalidInput({"to_participant": [Message("与该机构已有约谈申请。", "There is already a request "
-                                                       "between you and this participant.")]})
+        raise InvalidInput(
+            {
+                "to_participant": [
+                    Message("与该机构已有约谈申请。", "There is already a request between you and this participant.")
+                ]
+            }
+        )
     score = pair_score(from_participant, to_participant, index) if index is not None else 0.0
     # One row per (event, from, to): asking again after a decline or expiry reopens the earlier request.
-    request = db.session.scalar(select(MeetingRequest).where(
-        MeetingRequest.event_id == event.id, MeetingRequest.from_participant_id == from_participant.id,
-        MeetingRequest.to_participant_id == to_participant.id))
+    request = db.session.scalar(
+        select(MeetingRequest).where(
+            MeetingRequest.event_id == event.id,
+            MeetingRequest.from_participant_id == from_participant.id,
+            MeetingRequest.to_participant_id == to_participant.id,
+        )
+    )
     if request is None:
         request = MeetingRequest(event_id=event.id, from_participant=from_participant, to_participant=to_participant)
         db.session.add(request)
@@ -303,9 +383,13 @@ def request_meeting(event: Event, from_participant: EventParticipant, to_partici
     request.status, request.created_by_id, request.created_at = "pending", getattr(actor, "id", None), utcnow()
     request.answered_at = request.reminded_at = None
     db.session.flush()
-    notifications.notify(members_of(to_participant.organization), "contact_request",
-                         f"{event.title}：{from_participant.organization.name} 申请与贵单位洽谈",
-                         request.reason, f"/events/{event.id}/requests")
+    notifications.notify(
+        members_of(to_participant.organization),
+        "contact_request",
+        f"{event.title}：{from_participant.organization.name} 申请与贵单位洽谈",
+        request.reason,
+        f"/events/{event.id}/requests",
+    )
     return request
 
 
@@ -319,9 +403,13 @@ def answer_request(request: MeetingRequest, accept: bool, actor: Any) -> Meeting
     request.answered_at = utcnow()
     db.session.flush()
     verb = "已接受" if accept else "已婉拒"
-    notifications.notify(members_of(request.from_participant.organization), "contact_answer",
-                         f"{request.to_participant.organization.name} {verb}您的洽谈申请", "",
-                         f"/events/{request.event_id}/requests")
+    notifications.notify(
+        members_of(request.from_participant.organization),
+        "contact_answer",
+        f"{request.to_participant.organization.name} {verb}您的洽谈申请",
+        "",
+        f"/events/{request.event_id}/requests",
+    )
     return request
 
 
@@ -332,17 +420,21 @@ def expire_and_remind(event: Event, *, remind_after: timedelta = timedelta(days=
     """
     now = utcnow()
     expired = reminded = 0
-    pending = db.session.scalars(select(MeetingRequest).where(MeetingRequest.event_id == event.id,
-                                                              MeetingRequest.status == "pending")).all()
+    pending = db.session.scalars(
+        select(MeetingRequest).where(MeetingRequest.event_id == event.id, MeetingRequest.status == "pending")
+    ).all()
     for request in pending:
         if now > event.request_deadline:
             request.status, request.answered_at = "expired", now
             expired += 1
         elif now - (request.reminded_at or request.created_at) >= remind_after:
-            notifications.notify(members_of(request.to_participant.organization), "contact_request",
-                                 f"提醒：{request.from_participant.organization.name} 的洽谈申请待您答复",
-                                 f"请在 {local_time(event.request_deadline, '%m-%d %H:%M')} 前答复。",
-                                 f"/events/{event.id}/requests")
+            notifications.notify(
+                members_of(request.to_participant.organization),
+                "contact_request",
+                f"提醒：{request.from_participant.organization.name} 的洽谈申请待您答复",
+                f"请在 {local_time(event.request_deadline, '%m-%d %H:%M')} 前答复。",
+                f"/events/{event.id}/requests",
+            )
             request.reminded_at = now
             reminded += 1
     db.session.flush()
@@ -368,8 +460,16 @@ def requests_of(participant: EventParticipant) -> tuple[list[MeetingRequest], li
 
 # --- the schedule ----------------------------------------------------------------------------
 
-def build_schedule(event: Event, actor: Any, seen_version: int | None, *, time_limit: float = 10.0,
-                   fair: bool = False, keep_published: bool = True) -> scheduler.Schedule:
+
+def build_schedule(
+    event: Event,
+    actor: Any,
+    seen_version: int | None,
+    *,
+    time_limit: float = 10.0,
+    fair: bool = False,
+    keep_published: bool = True,
+) -> scheduler.Schedule:
     """Schedule the accepted requests into (slot, table) pairs with the solver (a draft to review).
 
     Published meetings stay where they are unless `keep_published` is False. The draft replaces
@@ -377,20 +477,35 @@ def build_schedule(event: Event, actor: Any, seen_version: int | None, *, time_l
     """
     require_coordinator(actor)
     check_version(event, seen_version)
-    accepted = [r for r in db.session.scalars(select(MeetingRequest).where(MeetingRequest.event_id == event.id,
-                                                                           MeetingRequest.status == "accepted"))
-                if r.from_participant.status == r.to_participant.status == "approved"]
+    accepted = [
+        r
+        for r in db.session.scalars(
+            select(MeetingRequest).where(MeetingRequest.event_id == event.id, MeetingRequest.status == "accepted")
+        )
+        if r.from_participant.status == r.to_participant.status == "approved"
+    ]
     meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id)).all()
     accepted_ids = {r.id for r in accepted}
     kept = [m for m in meetings if m.published and keep_published and m.request_id in accepted_ids]
-    clashes = [m for m in kept if m.slot_id in m.request.from_participant.unavailable_slot_ids
-               or m.slot_id in m.request.to_participant.unavailable_slot_ids]
+    clashes = [
+        m
+        for m in kept
+        if m.slot_id in m.request.from_participant.unavailable_slot_ids
+        or m.slot_id in m.request.to_participant.unavailable_slot_ids
+    ]
     if clashes:
         names = "；".join(f"{pair_names(m.request)}（{local_time(m.slot.starts_at, '%m-%d %H:%M')}）" for m in clashes)
-        raise InvalidInput({"keep_published": [Message(
-            "已发布的洽谈与参会方后来标记的不可用时段冲突：{names}。请选择重新安排已发布的洽谈。",
-            "Published meetings clash with slots marked unavailable since: {names}. Choose to re-arrange "
-            "published meetings.").format(names=names)]})
+        raise InvalidInput(
+            {
+                "keep_published": [
+                    Message(
+                        "已发布的洽谈与参会方后来标记的不可用时段冲突：{names}。请选择重新安排已发布的洽谈。",
+                        "Published meetings clash with slots marked unavailable since: {names}. Choose to re-arrange "
+                        "published meetings.",
+                    ).format(names=names)
+                ]
+            }
+        )
     for meeting in meetings:
         if meeting not in kept:
             db.session.delete(meeting)
@@ -401,10 +516,22 @@ def build_schedule(event: Event, actor: Any, seen_version: int | None, *, time_l
     kept_requests = {m.request_id for m in kept}
     for placed in schedule.meetings:
         if placed.request not in kept_requests:
-            db.session.add(Meeting(event_id=event.id, request_id=placed.request, slot_id=slots[placed.slot].id,
-                                   table_id=tables[placed.table].id))
-    event.schedule_report = {**schedule.to_dict(), "meetings": len(schedule.meetings), "requests": len(accepted),
-                             "fair": fair, "kept": len(kept), "at": utcnow().isoformat()}
+            db.session.add(
+                Meeting(
+                    event_id=event.id,
+                    request_id=placed.request,
+                    slot_id=slots[placed.slot].id,
+                    table_id=tables[placed.table].id,
+                )
+            )
+    event.schedule_report = {
+        **schedule.to_dict(),
+        "meetings": len(schedule.meetings),
+        "requests": len(accepted),
+        "fair": fair,
+        "kept": len(kept),
+        "at": utcnow().isoformat(),
+    }
     db.session.flush()
     return schedule
 
@@ -419,11 +546,16 @@ def _instance(event: Event, accepted: list[MeetingRequest], kept: list[Meeting])
     return scheduler.EventInstance(
         slots=[scheduler.Slot(slot.id, slot.starts_at.isoformat(), slot.ends_at.isoformat()) for slot in event.slots],
         tables=[table.name for table in event.tables],
-        participants=[scheduler.Participant(p.id, tuple(s for s in p.unavailable_slot_ids if s in slot_ids),
-                                            event.max_meetings) for p in participants.values()],
-        requests=[scheduler.MeetingRequest(r.id, r.from_participant_id, r.to_participant_id, request_weight(r))
-                  for r in accepted],
-        fixed=[scheduler.Meeting(m.request_id, m.slot_id, m.table.name) for m in kept])
+        participants=[
+            scheduler.Participant(p.id, tuple(s for s in p.unavailable_slot_ids if s in slot_ids), event.max_meetings)
+            for p in participants.values()
+        ],
+        requests=[
+            scheduler.MeetingRequest(r.id, r.from_participant_id, r.to_participant_id, request_weight(r))
+            for r in accepted
+        ],
+        fixed=[scheduler.Meeting(m.request_id, m.slot_id, m.table.name) for m in kept],
+    )
 
 
 def request_weight(request: MeetingRequest) -> float:
@@ -445,18 +577,30 @@ def publish_schedule(event: Event, actor: Any, seen_version: int | None) -> int:
         for side in (meeting.request.from_participant, meeting.request.to_participant):
             if side.id not in told:
                 told.add(side.id)
-                notifications.notify(members_of(side.organization), "event", f"{event.title}：洽谈日程已发布",
-                                     "请查看贵单位的洽谈安排。", f"/events/{event.id}/agenda")
+                notifications.notify(
+                    members_of(side.organization),
+                    "event",
+                    f"{event.title}：洽谈日程已发布",
+                    "请查看贵单位的洽谈安排。",
+                    f"/events/{event.id}/agenda",
+                )
     db.session.flush()
     return len(meetings)
 
 
 def agenda(participant: EventParticipant, *, published_only: bool = True) -> list[Meeting]:
     """A participant's meetings in time order."""
-    stmt = (select(Meeting).join(Meeting.request).join(Meeting.slot)
-            .where(or_(MeetingRequest.from_participant_id == participant.id,
-                       MeetingRequest.to_participant_id == participant.id))
-            .order_by(EventSlot.starts_at))
+    stmt = (
+        select(Meeting)
+        .join(Meeting.request)
+        .join(Meeting.slot)
+        .where(
+            or_(
+                MeetingRequest.from_participant_id == participant.id, MeetingRequest.to_participant_id == participant.id
+            )
+        )
+        .order_by(EventSlot.starts_at)
+    )
     if published_only:
         stmt = stmt.where(Meeting.published.is_(True))
     return list(db.session.scalars(stmt))
@@ -475,6 +619,7 @@ def other_side(meeting: Meeting, participant: EventParticipant) -> EventParticip
 
 # --- the day and after -------------------------------------------------------------------------
 
+
 def check_in(participant: EventParticipant, actor: Any, present: bool = True) -> EventParticipant:
     require_coordinator(actor)
     participant.checked_in_at = utcnow() if present else None
@@ -484,14 +629,17 @@ def check_in(participant: EventParticipant, actor: Any, present: bool = True) ->
 
 def absent_meetings(event: Event) -> list[Meeting]:
     """Published meetings with a side not checked in (flagged for the coordinator on the day)."""
-    meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id,
-                                                        Meeting.published.is_(True))).all()
-    return [m for m in meetings if m.request.from_participant.checked_in_at is None
-            or m.request.to_participant.checked_in_at is None]
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.event_id == event.id, Meeting.published.is_(True))
+    ).all()
+    return [
+        m
+        for m in meetings
+        if m.request.from_participant.checked_in_at is None or m.request.to_participant.checked_in_at is None
+    ]
 
 
-def record_outcome(meeting: Meeting, actor: Any, outcome: str, note: str = "", stage: str = "event"
-                   ) -> MeetingOutcome:
+def record_outcome(meeting: Meeting, actor: Any, outcome: str, note: str = "", stage: str = "event") -> MeetingOutcome:
     """One side's account of a meeting (recording again replaces it)."""
     request = meeting.request
     sides = {request.from_participant.organization_id, request.to_participant.organization_id}
@@ -499,17 +647,22 @@ def record_outcome(meeting: Meeting, actor: Any, outcome: str, note: str = "", s
         raise PermissionDenied(Message("只有洽谈双方可以记录结果。", "Only the two sides record an outcome."))
     problems: dict[str, list[Message]] = {}
     if outcome not in OUTCOMES:
-        problems["outcome"] = [Message("结果须为 {c} 之一。", "Outcome must be one of {c}.")
-                               .format(c=", ".join(OUTCOMES))]
+        problems["outcome"] = [
+            Message("结果须为 {c} 之一。", "Outcome must be one of {c}.").format(c=", ".join(OUTCOMES))
+        ]
     if stage not in OUTCOME_STAGES:
         problems["stage"] = [Message("阶段无效。", "Invalid stage.")]
     if len(note) > 2000:
         problems["note"] = [Message("备注不能超过 2000 个字符。", "At most 2000 characters.")]
     if problems:
         raise InvalidInput(problems)
-    row = db.session.scalar(select(MeetingOutcome).where(MeetingOutcome.meeting_id == meeting.id,
-                                                         MeetingOutcome.organization_id == actor.organization_id,
-                                                         MeetingOutcome.stage == stage))
+    row = db.session.scalar(
+        select(MeetingOutcome).where(
+            MeetingOutcome.meeting_id == meeting.id,
+            MeetingOutcome.organization_id == actor.organization_id,
+            MeetingOutcome.stage == stage,
+        )
+    )
     if row is None:
         row = MeetingOutcome(meeting_id=meeting.id, organization_id=actor.organization_id, stage=stage)
         db.session.add(row)
@@ -521,8 +674,11 @@ def record_outcome(meeting: Meeting, actor: Any, outcome: str, note: str = "", s
 def outcomes_by_pair(event: Event) -> dict[tuple[int, int], list[MeetingOutcome]]:
     """(organization id, organization id) in ascending order → all outcomes recorded for their meeting."""
     pairs: dict[tuple[int, int], list[MeetingOutcome]] = defaultdict(list)
-    rows = db.session.execute(select(MeetingOutcome, Meeting).join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
-                              .where(Meeting.event_id == event.id)).all()
+    rows = db.session.execute(
+        select(MeetingOutcome, Meeting)
+        .join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+        .where(Meeting.event_id == event.id)
+    ).all()
     for outcome, meeting in rows:
         a = meeting.request.from_participant.organization_id
         b = meeting.request.to_participant.organization_id
@@ -534,13 +690,19 @@ def send_follow_up_survey(event: Event, actor: Any) -> int:
     """Ask every side of the event's meetings again, months later, what came of it. Returns users asked."""
     require_coordinator(actor)
     orgs: dict[int, Organization] = {}
-    for meeting in db.session.scalars(select(Meeting).where(Meeting.event_id == event.id,
-                                                            Meeting.published.is_(True))):
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.event_id == event.id, Meeting.published.is_(True))):
         for side in (meeting.request.from_participant, meeting.request.to_participant):
             orgs[side.organization_id] = side.organization
     asked = 0
     for org in orgs.values():
-        asked += len(notifications.notify(members_of(org), "event", f"{event.title}：对接成效回访",
-                                          "请告诉我们洽谈之后的合作进展。", f"/events/{event.id}/outcomes"))
+        asked += len(
+            notifications.notify(
+                members_of(org),
+                "event",
+                f"{event.title}：对接成效回访",
+                "请告诉我们洽谈之后的合作进展。",
+                f"/events/{event.id}/outcomes",
+            )
+        )
     db.session.flush()
     return asked

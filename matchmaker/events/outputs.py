@@ -36,8 +36,12 @@ def agenda_ics(event: Event, participant: EventParticipant, meetings: Sequence[M
         entry.add("dtend", meeting.slot.ends_at.astimezone(LOCAL_TZ))
         entry.add("summary", f"洽谈：{other.name}")
         entry.add("location", f"{event.venue} {meeting.table.name}号桌")
-        entry.add("description", "\n".join(filter(None, [event.title, meeting.request.reason,
-                                                          f"{site_url.rstrip('/')}/events/{event.id}/agenda"])))
+        entry.add(
+            "description",
+            "\n".join(
+                filter(None, [event.title, meeting.request.reason, f"{site_url.rstrip('/')}/events/{event.id}/agenda"])
+            ),
+        )
         calendar.add_component(entry)
     return calendar.to_ical()
 
@@ -51,8 +55,16 @@ def agenda_xlsx(event: Event, participant: EventParticipant, meetings: Sequence[
     _header(sheet, ["开始", "结束", "洽谈桌", "洽谈对象", "对象类型", "申请理由"])
     for meeting in meetings:
         other = other_side(meeting, participant).organization
-        sheet.append([_clock(meeting.slot.starts_at), _clock(meeting.slot.ends_at), meeting.table.name, other.name,
-                      get_taxonomy().kinds[other.kind].name, meeting.request.reason])
+        sheet.append(
+            [
+                _clock(meeting.slot.starts_at),
+                _clock(meeting.slot.ends_at),
+                meeting.table.name,
+                other.name,
+                get_taxonomy().kinds[other.kind].name,
+                meeting.request.reason,
+            ]
+        )
     sheet["A1"].font = Font(bold=True, size=14)
     _widths(sheet, [8, 8, 8, 36, 8, 40])
     return _save(workbook)
@@ -67,10 +79,19 @@ def schedule_xlsx(event: Event, meetings: Sequence[Meeting]) -> bytes:
     ordered = sorted(meetings, key=lambda m: (m.slot.starts_at, m.table.position))
     for meeting in ordered:
         request = meeting.request
-        sheet.append([_clock(meeting.slot.starts_at), _clock(meeting.slot.ends_at), meeting.table.name,
-                      request.from_participant.organization.name, request.to_participant.organization.name,
-                      request.priority, round(request.match_score, 3), "是" if meeting.published else "否",
-                      request.reason])
+        sheet.append(
+            [
+                _clock(meeting.slot.starts_at),
+                _clock(meeting.slot.ends_at),
+                meeting.table.name,
+                request.from_participant.organization.name,
+                request.to_participant.organization.name,
+                request.priority,
+                round(request.match_score, 3),
+                "是" if meeting.published else "否",
+                request.reason,
+            ]
+        )
     _widths(sheet, [8, 8, 8, 32, 32, 8, 8, 8, 40])
     plan = workbook.create_sheet("场地安排")
     _header(plan, ["时段", *(f"{table.name}号桌" for table in event.tables)])
@@ -79,8 +100,12 @@ def schedule_xlsx(event: Event, meetings: Sequence[Meeting]) -> bytes:
         row = [f"{_clock(slot.starts_at)}–{_clock(slot.ends_at)}"]
         for table in event.tables:
             meeting = at.get((slot.id, table.id))
-            row.append(f"{meeting.request.from_participant.organization.name}\n"
-                       f"{meeting.request.to_participant.organization.name}" if meeting else "")
+            row.append(
+                f"{meeting.request.from_participant.organization.name}\n"
+                f"{meeting.request.to_participant.organization.name}"
+                if meeting
+                else ""
+            )
         plan.append(row)
     for row in plan.iter_rows(min_row=2):
         for cell in row:

@@ -157,12 +157,18 @@ class Schedule:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "meetings": [{"request": m.request, "slot": m.slot, "table": m.table} for m in self.meetings],
-            "objective": self.objective, "bound": self.bound, "status": self.status, "gap": self.gap,
-            "seconds": round(self.seconds, 3), "min_meetings": self.min_meetings,
+            "objective": self.objective,
+            "bound": self.bound,
+            "status": self.status,
+            "gap": self.gap,
+            "seconds": round(self.seconds, 3),
+            "min_meetings": self.min_meetings,
         }
         if self.stages:
-            data["stages"] = [{"name": s.name, "status": s.status, "value": s.value, "bound": s.bound,
-                               "seconds": round(s.seconds, 3)} for s in self.stages]
+            data["stages"] = [
+                {"name": s.name, "status": s.status, "value": s.value, "bound": s.bound, "seconds": round(s.seconds, 3)}
+                for s in self.stages
+            ]
         return data
 
 
@@ -174,8 +180,10 @@ class ScheduleInputError(InvalidInput):
     def __init__(self, field: str, message: Message):
         self.field = field
         self.detail = message
-        super().__init__({field: [message]}, Message(f"活动排程数据有误（{field}）：{message.zh}",
-                                                     f"Invalid event data at {field}: {message.en}"))
+        super().__init__(
+            {field: [message]},
+            Message(f"活动排程数据有误（{field}）：{message.zh}", f"Invalid event data at {field}: {message.en}"),
+        )
 
 
 # --------------------------------------------------------------------------- reading JSON
@@ -186,12 +194,16 @@ def load_instance(text: str | bytes) -> EventInstance:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ScheduleInputError("instance", Message("不是有效的 JSON（第 {line} 行第 {col} 列）：{msg}",
-                                                     "Not valid JSON (line {line}, column {col}): {msg}")
-                                 .format(line=exc.lineno, col=exc.colno, msg=exc.msg)) from exc
+        raise ScheduleInputError(
+            "instance",
+            Message(
+                "不是有效的 JSON（第 {line} 行第 {col} 列）：{msg}", "Not valid JSON (line {line}, column {col}): {msg}"
+            ).format(line=exc.lineno, col=exc.colno, msg=exc.msg),
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise ScheduleInputError("instance", Message("文件不是 UTF-8 编码的文本。",
-                                                     "The file is not UTF-8 text.")) from exc
+        raise ScheduleInputError(
+            "instance", Message("文件不是 UTF-8 编码的文本。", "The file is not UTF-8 text.")
+        ) from exc
     return instance_from_dict(data)
 
 
@@ -199,8 +211,9 @@ def instance_from_dict(data: Any) -> EventInstance:
     """Build an instance from decoded JSON, checking its shape; `schedule` checks the meaning."""
     root = _record(data, "", required=("slots", "tables", "participants", "requests"), optional=("fixed",))
     slots = [_slot(item, f"slots[{i}]") for i, item in enumerate(_list(root["slots"], "slots"))]
-    participants = [_participant(item, f"participants[{i}]")
-                    for i, item in enumerate(_list(root["participants"], "participants"))]
+    participants = [
+        _participant(item, f"participants[{i}]") for i, item in enumerate(_list(root["participants"], "participants"))
+    ]
     requests = [_request(item, f"requests[{i}]") for i, item in enumerate(_list(root["requests"], "requests"))]
     fixed = [_fixed(item, f"fixed[{i}]") for i, item in enumerate(_list(root.get("fixed", []), "fixed"))]
     tables = root["tables"]
@@ -242,9 +255,12 @@ def _record(value: Any, path: str, required: Sequence[str], optional: Sequence[s
             raise ScheduleInputError(_join(path, key), Message("缺少必填字段。", "Missing required field."))
     unknown = sorted(set(value) - set(required) - set(optional), key=str)
     if unknown:
-        raise ScheduleInputError(_join(path, str(unknown[0])),
-                                 Message("未知字段；允许的字段：{keys}。", "Unknown field; allowed: {keys}.")
-                                 .format(keys=", ".join([*required, *optional])))
+        raise ScheduleInputError(
+            _join(path, str(unknown[0])),
+            Message("未知字段；允许的字段：{keys}。", "Unknown field; allowed: {keys}.").format(
+                keys=", ".join([*required, *optional])
+            ),
+        )
     return value
 
 
@@ -296,13 +312,16 @@ def _prepare(instance: EventInstance) -> _Problem:
     slot_of = _index_ids(instance.slots, "slots")
     participant_of = _index_ids(instance.participants, "participants")
     request_of = _index_ids(instance.requests, "requests")
-    unavailable = [_unavailable_slots(p, f"participants[{i}]", slot_of)
-                   for i, p in enumerate(instance.participants)]
+    unavailable = [_unavailable_slots(p, f"participants[{i}]", slot_of) for i, p in enumerate(instance.participants)]
     caps = [_max_meetings(p, f"participants[{i}].max_meetings") for i, p in enumerate(instance.participants)]
     ends = [_request_ends(r, f"requests[{i}]", participant_of) for i, r in enumerate(instance.requests)]
     weights = [_weight(r.weight, f"requests[{i}].weight") for i, r in enumerate(instance.requests)]
-    candidates = [[s for s in range(len(instance.slots)) if s not in unavailable[a] and s not in unavailable[b]]
-                  if caps[a] != 0 and caps[b] != 0 else [] for a, b in ends]
+    candidates = [
+        [s for s in range(len(instance.slots)) if s not in unavailable[a] and s not in unavailable[b]]
+        if caps[a] != 0 and caps[b] != 0
+        else []
+        for a, b in ends
+    ]
     schedulable = frozenset(p for r, slots in enumerate(candidates) if slots for p in ends[r])
     problem = _Problem(instance, table_labels, ends, weights, caps, candidates, {}, schedulable)
     problem.fixed = _fixed_meetings(problem, slot_of, request_of, unavailable)
@@ -312,8 +331,12 @@ def _prepare(instance: EventInstance) -> _Problem:
 def _table_labels(tables: Any) -> list[TableLabel]:
     if isinstance(tables, int) and not isinstance(tables, bool):
         if tables <= 0:
-            raise ScheduleInputError("tables", Message("桌数必须至少为 1（收到 {n}）。",
-                                                       "There must be at least one table (got {n}).").format(n=tables))
+            raise ScheduleInputError(
+                "tables",
+                Message("桌数必须至少为 1（收到 {n}）。", "There must be at least one table (got {n}).").format(
+                    n=tables
+                ),
+            )
         return list(range(1, tables + 1))
     if isinstance(tables, (list, tuple)):
         if not tables:
@@ -321,16 +344,21 @@ def _table_labels(tables: Any) -> list[TableLabel]:
         seen: dict[str, int] = {}
         for i, name in enumerate(tables):
             if not isinstance(name, str) or not name.strip():
-                raise ScheduleInputError(f"tables[{i}]", Message("桌名应为非空字符串。",
-                                                                 "A table name must be a non-empty string."))
+                raise ScheduleInputError(
+                    f"tables[{i}]", Message("桌名应为非空字符串。", "A table name must be a non-empty string.")
+                )
             if name in seen:
-                raise ScheduleInputError(f"tables[{i}]", Message("桌名“{name}”重复（同 tables[{j}]）。",
-                                                                 "Duplicate table name '{name}' (as tables[{j}]).")
-                                         .format(name=name, j=seen[name]))
+                raise ScheduleInputError(
+                    f"tables[{i}]",
+                    Message(
+                        "桌名“{name}”重复（同 tables[{j}]）。", "Duplicate table name '{name}' (as tables[{j}])."
+                    ).format(name=name, j=seen[name]),
+                )
             seen[name] = i
         return list(tables)
-    raise ScheduleInputError("tables", Message("应为桌数（正整数）或桌名列表。",
-                                               "Must be a number of tables or a list of table names."))
+    raise ScheduleInputError(
+        "tables", Message("应为桌数（正整数）或桌名列表。", "Must be a number of tables or a list of table names.")
+    )
 
 
 def _index_ids(items: Sequence[Any], path: str) -> dict[Id, int]:
@@ -339,12 +367,17 @@ def _index_ids(items: Sequence[Any], path: str) -> dict[Id, int]:
     for i, item in enumerate(items):
         ident = item.id
         if isinstance(ident, bool) or not isinstance(ident, (str, int)) or ident == "":
-            raise ScheduleInputError(f"{path}[{i}].id", Message("编号应为非空字符串或整数。",
-                                                                "An id must be a non-empty string or an integer."))
+            raise ScheduleInputError(
+                f"{path}[{i}].id",
+                Message("编号应为非空字符串或整数。", "An id must be a non-empty string or an integer."),
+            )
         if ident in index:
-            raise ScheduleInputError(f"{path}[{i}].id", Message("编号“{id}”重复（同 {path}[{j}]）。",
-                                                                "Duplicate id '{id}' (as {path}[{j}]).")
-                                     .format(id=ident, path=path, j=index[ident]))
+            raise ScheduleInputError(
+                f"{path}[{i}].id",
+                Message("编号“{id}”重复（同 {path}[{j}]）。", "Duplicate id '{id}' (as {path}[{j}]).").format(
+                    id=ident, path=path, j=index[ident]
+                ),
+            )
         index[ident] = i
     return index
 
@@ -353,10 +386,13 @@ def _unavailable_slots(participant: Participant, path: str, slot_of: Mapping[Id,
     slots = set()
     for j, slot_id in enumerate(participant.unavailable):
         if not _is_id(slot_id) or slot_id not in slot_of:
-            raise ScheduleInputError(f"{path}.unavailable[{j}]",
-                                     Message("参与方“{p}”的不可用时间段“{s}”不存在。",
-                                             "Unknown slot '{s}' in participant '{p}''s unavailable slots.")
-                                     .format(p=participant.id, s=slot_id))
+            raise ScheduleInputError(
+                f"{path}.unavailable[{j}]",
+                Message(
+                    "参与方“{p}”的不可用时间段“{s}”不存在。",
+                    "Unknown slot '{s}' in participant '{p}''s unavailable slots.",
+                ).format(p=participant.id, s=slot_id),
+            )
         slots.add(slot_of[slot_id])
     return slots
 
@@ -366,9 +402,13 @@ def _max_meetings(participant: Participant, path: str) -> int | None:
     if cap is None:
         return None
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
-        raise ScheduleInputError(path, Message("参与方“{p}”的 max_meetings 应为非负整数（收到 {v!r}）。",
-                                               "max_meetings of participant '{p}' must be a whole number ≥ 0 "
-                                               "(got {v!r}).").format(p=participant.id, v=cap))
+        raise ScheduleInputError(
+            path,
+            Message(
+                "参与方“{p}”的 max_meetings 应为非负整数（收到 {v!r}）。",
+                "max_meetings of participant '{p}' must be a whole number ≥ 0 (got {v!r}).",
+            ).format(p=participant.id, v=cap),
+        )
     return cap
 
 
@@ -376,23 +416,34 @@ def _request_ends(request: MeetingRequest, path: str, participant_of: Mapping[Id
     for side in ("a", "b"):
         ident = getattr(request, side)
         if not _is_id(ident) or ident not in participant_of:
-            raise ScheduleInputError(f"{path}.{side}", Message("约见请求“{r}”中的参与方“{p}”不存在。",
-                                                               "Unknown participant '{p}' in request '{r}'.")
-                                     .format(r=request.id, p=ident))
+            raise ScheduleInputError(
+                f"{path}.{side}",
+                Message("约见请求“{r}”中的参与方“{p}”不存在。", "Unknown participant '{p}' in request '{r}'.").format(
+                    r=request.id, p=ident
+                ),
+            )
     if request.a == request.b:
-        raise ScheduleInputError(f"{path}.b", Message("约见请求“{r}”的双方是同一参与方“{p}”。",
-                                                      "Request '{r}' has the same participant '{p}' on both sides.")
-                                 .format(r=request.id, p=request.a))
+        raise ScheduleInputError(
+            f"{path}.b",
+            Message(
+                "约见请求“{r}”的双方是同一参与方“{p}”。", "Request '{r}' has the same participant '{p}' on both sides."
+            ).format(r=request.id, p=request.a),
+        )
     return participant_of[request.a], participant_of[request.b]
 
 
 def _weight(weight: Any, path: str) -> float:
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-        raise ScheduleInputError(path, Message("权重应为有限的数字（收到 {v!r}）。",
-                                               "The weight must be a finite number (got {v!r}).").format(v=weight))
+        raise ScheduleInputError(
+            path,
+            Message("权重应为有限的数字（收到 {v!r}）。", "The weight must be a finite number (got {v!r}).").format(
+                v=weight
+            ),
+        )
     if weight < 0:
-        raise ScheduleInputError(path, Message("权重不能为负数（收到 {v}）。",
-                                               "The weight must not be negative (got {v}).").format(v=weight))
+        raise ScheduleInputError(
+            path, Message("权重不能为负数（收到 {v}）。", "The weight must not be negative (got {v}).").format(v=weight)
+        )
     return float(weight)
 
 
@@ -400,8 +451,9 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
-def _fixed_meetings(problem: _Problem, slot_of: Mapping[Id, int], request_of: Mapping[Id, int],
-                    unavailable: list[set[int]]) -> dict[int, tuple[int, int]]:
+def _fixed_meetings(
+    problem: _Problem, slot_of: Mapping[Id, int], request_of: Mapping[Id, int], unavailable: list[set[int]]
+) -> dict[int, tuple[int, int]]:
     """Index the fixed meetings, refusing any that cannot all hold together."""
     instance = problem.instance
     participant_ids = [p.id for p in instance.participants]
@@ -413,44 +465,66 @@ def _fixed_meetings(problem: _Problem, slot_of: Mapping[Id, int], request_of: Ma
     for i, meeting in enumerate(instance.fixed):
         path = f"fixed[{i}]"
         if not _is_id(meeting.request) or meeting.request not in request_of:
-            raise ScheduleInputError(f"{path}.request", Message("固定约见引用了不存在的约见请求“{r}”。",
-                                                                "Unknown request '{r}' in a fixed meeting.")
-                                     .format(r=meeting.request))
+            raise ScheduleInputError(
+                f"{path}.request",
+                Message("固定约见引用了不存在的约见请求“{r}”。", "Unknown request '{r}' in a fixed meeting.").format(
+                    r=meeting.request
+                ),
+            )
         r = request_of[meeting.request]
         if r in where:
-            raise ScheduleInputError(f"{path}.request", Message("约见请求“{r}”被固定了两次（另见 fixed[{j}]）。",
-                                                                "Request '{r}' is fixed twice (also fixed[{j}]).")
-                                     .format(r=meeting.request, j=where[r]))
+            raise ScheduleInputError(
+                f"{path}.request",
+                Message(
+                    "约见请求“{r}”被固定了两次（另见 fixed[{j}]）。", "Request '{r}' is fixed twice (also fixed[{j}])."
+                ).format(r=meeting.request, j=where[r]),
+            )
         if not _is_id(meeting.slot) or meeting.slot not in slot_of:
-            raise ScheduleInputError(f"{path}.slot", Message("固定约见“{r}”的时间段“{s}”不存在。",
-                                                             "Unknown slot '{s}' in the fixed meeting of '{r}'.")
-                                     .format(r=meeting.request, s=meeting.slot))
+            raise ScheduleInputError(
+                f"{path}.slot",
+                Message(
+                    "固定约见“{r}”的时间段“{s}”不存在。", "Unknown slot '{s}' in the fixed meeting of '{r}'."
+                ).format(r=meeting.request, s=meeting.slot),
+            )
         s = slot_of[meeting.slot]
         t = _table_index(problem.table_labels, meeting.table, f"{path}.table", meeting.request)
         for p in problem.ends[r]:
             pid = participant_ids[p]
             if s in unavailable[p]:
-                raise ScheduleInputError(f"{path}.slot", Message(
-                    "固定约见“{r}”冲突：参与方“{p}”在时间段“{s}”不可用。",
-                    "The fixed meeting '{r}' conflicts: participant '{p}' is unavailable in slot '{s}'.")
-                    .format(r=meeting.request, p=pid, s=meeting.slot))
+                raise ScheduleInputError(
+                    f"{path}.slot",
+                    Message(
+                        "固定约见“{r}”冲突：参与方“{p}”在时间段“{s}”不可用。",
+                        "The fixed meeting '{r}' conflicts: participant '{p}' is unavailable in slot '{s}'.",
+                    ).format(r=meeting.request, p=pid, s=meeting.slot),
+                )
             if (p, s) in busy:
-                raise ScheduleInputError(f"{path}.slot", Message(
-                    "固定约见“{r}”冲突：参与方“{p}”在时间段“{s}”已有 fixed[{j}]。",
-                    "The fixed meeting '{r}' conflicts: participant '{p}' already has fixed[{j}] in slot '{s}'.")
-                    .format(r=meeting.request, p=pid, s=meeting.slot, j=busy[p, s]))
+                raise ScheduleInputError(
+                    f"{path}.slot",
+                    Message(
+                        "固定约见“{r}”冲突：参与方“{p}”在时间段“{s}”已有 fixed[{j}]。",
+                        "The fixed meeting '{r}' conflicts: participant '{p}' already has fixed[{j}] in slot '{s}'.",
+                    ).format(r=meeting.request, p=pid, s=meeting.slot, j=busy[p, s]),
+                )
             count[p] += 1
             cap = problem.caps[p]
             if cap is not None and count[p] > cap:
-                raise ScheduleInputError(path, Message(
-                    "固定约见“{r}”冲突：参与方“{p}”的固定约见超过其上限 max_meetings={cap}。",
-                    "The fixed meeting '{r}' conflicts: participant '{p}' would have more fixed meetings than "
-                    "max_meetings={cap}.").format(r=meeting.request, p=pid, cap=cap))
+                raise ScheduleInputError(
+                    path,
+                    Message(
+                        "固定约见“{r}”冲突：参与方“{p}”的固定约见超过其上限 max_meetings={cap}。",
+                        "The fixed meeting '{r}' conflicts: participant '{p}' would have more fixed meetings than "
+                        "max_meetings={cap}.",
+                    ).format(r=meeting.request, p=pid, cap=cap),
+                )
         if (s, t) in table_user:
-            raise ScheduleInputError(f"{path}.table", Message(
-                "固定约见“{r}”冲突：时间段“{s}”的桌子 {t} 已被 fixed[{j}] 占用。",
-                "The fixed meeting '{r}' conflicts: table {t} in slot '{s}' is already taken by fixed[{j}].")
-                .format(r=meeting.request, s=meeting.slot, t=meeting.table, j=table_user[s, t]))
+            raise ScheduleInputError(
+                f"{path}.table",
+                Message(
+                    "固定约见“{r}”冲突：时间段“{s}”的桌子 {t} 已被 fixed[{j}] 占用。",
+                    "The fixed meeting '{r}' conflicts: table {t} in slot '{s}' is already taken by fixed[{j}].",
+                ).format(r=meeting.request, s=meeting.slot, t=meeting.table, j=table_user[s, t]),
+            )
         where[r] = i
         table_user[s, t] = i
         for p in problem.ends[r]:
@@ -465,11 +539,18 @@ def _table_index(labels: list[TableLabel], table: Any, path: str, request: Id) -
         return table - 1
     if not numbered and isinstance(table, str) and table in labels:
         return labels.index(table)
-    expected = (Message("1 到 {n} 的桌号", "a table number from 1 to {n}").format(n=len(labels)) if numbered
-                else Message("tables 中的桌名", "one of the table names in `tables`"))
-    raise ScheduleInputError(path, Message("固定约见“{r}”的桌子“{t}”不存在（应为{e}）。",
-                                           "Unknown table '{t}' in the fixed meeting of '{r}' (expected {e}).")
-                             .format(r=request, t=table, e=expected))
+    expected = (
+        Message("1 到 {n} 的桌号", "a table number from 1 to {n}").format(n=len(labels))
+        if numbered
+        else Message("tables 中的桌名", "one of the table names in `tables`")
+    )
+    raise ScheduleInputError(
+        path,
+        Message(
+            "固定约见“{r}”的桌子“{t}”不存在（应为{e}）。",
+            "Unknown table '{t}' in the fixed meeting of '{r}' (expected {e}).",
+        ).format(r=request, t=table, e=expected),
+    )
 
 
 # --------------------------------------------------------------------------- weights
@@ -478,7 +559,7 @@ def _table_index(labels: list[TableLabel], table: Any, path: str, request: Id) -
 def _weight_scale(weights: Sequence[float]) -> tuple[float, list[int], float]:
     """Integer weights for CP-SAT: (scale, scaled weights, worst rounding error in original units)."""
     decimals = min(max((_decimals(w) for w in weights), default=0), MAX_DECIMALS)
-    scale = 10.0 ** decimals
+    scale = 10.0**decimals
     total = math.fsum(weights)
     if total * scale > MAX_SCALED_TOTAL:  # huge weights: keep fewer digits rather than overflow
         scale = 10.0 ** math.floor(math.log10(MAX_SCALED_TOTAL / total))
@@ -505,8 +586,15 @@ def default_workers() -> int:
     return max(1, min(8, cores))
 
 
-def schedule(instance: EventInstance, *, time_limit: float = 10.0, fair: bool = False,
-             num_workers: int | None = None, seed: int = 0, lp_relaxation: bool = True) -> Schedule:
+def schedule(
+    instance: EventInstance,
+    *,
+    time_limit: float = 10.0,
+    fair: bool = False,
+    num_workers: int | None = None,
+    seed: int = 0,
+    lp_relaxation: bool = True,
+) -> Schedule:
     """Schedule the requests to maximise total weight (after the fewest-meetings minimum, when `fair`).
 
     `time_limit` bounds the solving time in seconds (model building adds a little);
@@ -532,13 +620,21 @@ def schedule(instance: EventInstance, *, time_limit: float = 10.0, fair: bool = 
     bound = _bound(problem, model, objective, outcome.bound, outcome.status)
     if stages:
         stages.append(Stage("weight", outcome.status, objective, bound, outcome.seconds))
-    return Schedule(meetings=_assign_tables(problem, chosen), objective=objective, bound=bound,
-                    status=outcome.status, gap=_gap(objective, bound), seconds=time.perf_counter() - started,
-                    min_meetings=_min_meetings(problem, chosen), stages=tuple(stages))
+    return Schedule(
+        meetings=_assign_tables(problem, chosen),
+        objective=objective,
+        bound=bound,
+        status=outcome.status,
+        gap=_gap(objective, bound),
+        seconds=time.perf_counter() - started,
+        min_meetings=_min_meetings(problem, chosen),
+        stages=tuple(stages),
+    )
 
 
-def _raise_minimum(model: _Model, hint: dict[int, int], time_limit: float, workers: int,
-                   seed: int) -> tuple[dict[int, int], Stage]:
+def _raise_minimum(
+    model: _Model, hint: dict[int, int], time_limit: float, workers: int, seed: int
+) -> tuple[dict[int, int], Stage]:
     """Fair stage 1: maximise the fewest meetings, then hold that minimum in the model for stage 2.
 
     Returns stage 2's starting schedule: stage 1's, with the meetings the minimum does not need
@@ -547,8 +643,9 @@ def _raise_minimum(model: _Model, hint: dict[int, int], time_limit: float, worke
     outcome = model.maximise_minimum(hint, time_limit, workers, seed)
     minimum = _min_meetings(model.problem, outcome.chosen) or 0
     model.hold_minimum(minimum)
-    start = _improve(model.problem, _greedy(model.problem, _needed_for_minimum(model.problem, outcome.chosen,
-                                                                                 minimum)), minimum)
+    start = _improve(
+        model.problem, _greedy(model.problem, _needed_for_minimum(model.problem, outcome.chosen, minimum)), minimum
+    )
     bound = max(minimum, math.floor(outcome.bound + 1e-9))
     return start, Stage("min_meetings", outcome.status, minimum, bound, outcome.seconds)
 
@@ -627,8 +724,11 @@ class _Model:
         rows = [_Row(vs, hi=1) for vs in (*by_request.values(), *by_person_slot.values()) if len(vs) > 1]
         # Rows that cannot bind are left out: they would only slow the LP down.
         rows += [_Row(vs, hi=problem.table_count) for vs in by_slot.values() if len(vs) > problem.table_count]
-        rows += [_Row(self.of_participant[p], hi=cap) for p, cap in enumerate(problem.caps)
-                 if cap is not None and len(self.of_participant[p]) > cap]
+        rows += [
+            _Row(self.of_participant[p], hi=cap)
+            for p, cap in enumerate(problem.caps)
+            if cap is not None and len(self.of_participant[p]) > cap
+        ]
         return rows
 
     def _add_to_cp(self, row: _Row) -> None:
@@ -658,8 +758,9 @@ class _Model:
                 if self._cp is not None:  # else it goes in with the other rows when the model is built
                     self._add_to_cp(row)
 
-    def maximise_weight(self, hint: dict[int, int], time_limit: float, workers: int, seed: int,
-                        lp_relaxation: bool = True) -> _Outcome:
+    def maximise_weight(
+        self, hint: dict[int, int], time_limit: float, workers: int, seed: int, lp_relaxation: bool = True
+    ) -> _Outcome:
         """Solve the LP relaxation, start from the better of `hint` and the rounded LP schedule, and
         let CP-SAT search only if the LP bound does not already prove that start optimal."""
         started = time.perf_counter()
@@ -699,8 +800,9 @@ class _Model:
             xs[v].SetLb(1.0)
         constraints = []
         for row in self.rows:
-            constraint = lp.Constraint(float(row.lo) if row.lo else -lp.infinity(),
-                                       float(row.hi) if row.hi is not None else lp.infinity())
+            constraint = lp.Constraint(
+                float(row.lo) if row.lo else -lp.infinity(), float(row.hi) if row.hi is not None else lp.infinity()
+            )
             for v in row.vars:
                 constraint.SetCoefficient(xs[v], 1.0)
             constraints.append(constraint)
@@ -814,8 +916,9 @@ def _assign_tables(problem: _Problem, chosen: Mapping[int, int]) -> list[Meeting
             table_of[r] = next(free[chosen[r]])  # the capacity constraint guarantees a free table
     instance = problem.instance
     order = sorted(chosen, key=lambda r: (chosen[r], table_of[r]))
-    return [Meeting(instance.requests[r].id, instance.slots[chosen[r]].id, problem.table_labels[table_of[r]])
-            for r in order]
+    return [
+        Meeting(instance.requests[r].id, instance.slots[chosen[r]].id, problem.table_labels[table_of[r]]) for r in order
+    ]
 
 
 # --------------------------------------------------------------------------- greedy baseline
@@ -827,8 +930,15 @@ def greedy_schedule(instance: EventInstance) -> Schedule:
     problem = _prepare(instance)
     chosen = _greedy(problem)
     objective = math.fsum(problem.weights[r] for r in chosen)
-    return Schedule(meetings=_assign_tables(problem, chosen), objective=objective, bound=None, status="feasible",
-                    gap=None, seconds=time.perf_counter() - started, min_meetings=_min_meetings(problem, chosen))
+    return Schedule(
+        meetings=_assign_tables(problem, chosen),
+        objective=objective,
+        bound=None,
+        status="feasible",
+        gap=None,
+        seconds=time.perf_counter() - started,
+        min_meetings=_min_meetings(problem, chosen),
+    )
 
 
 def _greedy(problem: _Problem, start: Mapping[int, int] | None = None) -> dict[int, int]:
@@ -854,9 +964,10 @@ class _Timetable:
 
     def fits(self, r: int, s: int) -> bool:
         problem = self.problem
-        return (len(self.in_slot[s]) < problem.table_count
-                and all((p, s) not in self.busy and (problem.caps[p] is None or self.count[p] < problem.caps[p])
-                        for p in problem.ends[r]))
+        return len(self.in_slot[s]) < problem.table_count and all(
+            (p, s) not in self.busy and (problem.caps[p] is None or self.count[p] < problem.caps[p])
+            for p in problem.ends[r]
+        )
 
     def place_anywhere(self, r: int, avoid: int = -1) -> bool:
         for s in self.problem.candidates[r]:
@@ -921,8 +1032,7 @@ def _try_insert(table: _Timetable, r: int, s: int, minimum: int) -> bool:
         return False
     table.add(r, s)
     dropped = [e for e in blockers if not table.place_anywhere(e, avoid=s)]
-    keeps_minimum = all(table.count[p] >= minimum for e in dropped for p in problem.ends[e]
-                        if p in problem.schedulable)
+    keeps_minimum = all(table.count[p] >= minimum for e in dropped for p in problem.ends[e] if p in problem.schedulable)
     if keeps_minimum and problem.weights[r] - sum(problem.weights[e] for e in dropped) > 1e-9:
         return True
     table.remove(r)  # undo: the blockers go back where they were
@@ -942,10 +1052,13 @@ def describe(instance: EventInstance, result: Schedule) -> Iterable[str]:
     by_slot: dict[Id, list[Meeting]] = defaultdict(list)
     for meeting in result.meetings:
         by_slot[meeting.slot].append(meeting)
-    quality = (f"bound {result.bound:g}, gap {result.gap:.2%}, {result.status}" if result.bound is not None
-               else result.status)
-    yield (f"{len(result.meetings)} of {len(instance.requests)} requests scheduled; weight {result.objective:g} "
-           f"({quality}) in {result.seconds:.2f} s")
+    quality = (
+        f"bound {result.bound:g}, gap {result.gap:.2%}, {result.status}" if result.bound is not None else result.status
+    )
+    yield (
+        f"{len(result.meetings)} of {len(instance.requests)} requests scheduled; weight {result.objective:g} "
+        f"({quality}) in {result.seconds:.2f} s"
+    )
     for stage in result.stages:
         yield f"  stage {stage.name}: {stage.value:g} (bound {stage.bound:g}, {stage.status})"
     for slot in instance.slots:

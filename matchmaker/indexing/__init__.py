@@ -41,12 +41,15 @@ def build_search_index(config) -> SearchIndex:
     from matchmaker.indexing.embedder import EmbeddingCache, SentenceTransformerEmbedder
 
     folder = Path(config["MATCHMAKER_HOME"]) / "search"
-    embedder = SentenceTransformerEmbedder(config["MATCHMAKER_EMBEDDING_MODEL"],
-                                           cache=EmbeddingCache(folder / "embeddings.sqlite"),
-                                           max_seq_length=config["MATCHMAKER_EMBEDDING_MAX_TOKENS"])
+    embedder = SentenceTransformerEmbedder(
+        config["MATCHMAKER_EMBEDDING_MODEL"],
+        cache=EmbeddingCache(folder / "embeddings.sqlite"),
+        max_seq_length=config["MATCHMAKER_EMBEDDING_MAX_TOKENS"],
+    )
     log.info("search backend: embedded index in %s; embedding model %s", folder, embedder.model_name)
-    return SearchIndex(backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder,
-                       lock_path=folder / "index.lock")
+    return SearchIndex(
+        backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder, lock_path=folder / "index.lock"
+    )
 
 
 def warm_up(app: Flask) -> None:

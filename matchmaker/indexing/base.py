@@ -24,24 +24,24 @@ FACET_FIELDS = ("sector", "region", "category", "kind")
 class IndexDocument:
     """What the index knows of one searchable posting (built by indexing.documents)."""
 
-    id: int                          # the posting's id
+    id: int  # the posting's id
     ref: str | None
-    direction: str                   # need | offer
+    direction: str  # need | offer
     category: str
-    kind: str                        # the organization's kind: enterprise | school
+    kind: str  # the organization's kind: enterprise | school
     organization_id: int
     organization_name: str
     title: str
     description: str
     sectors: tuple[str, ...]
-    region_code: str | None          # 6-digit code of the county, prefecture or province
-    prefecture_code: str | None      # the prefecture containing region_code (for filters and facets)
+    region_code: str | None  # 6-digit code of the county, prefecture or province
+    prefecture_code: str | None  # the prefecture containing region_code (for filters and facets)
     valid_until: date | None
-    published_at: str | None         # ISO timestamp, for freshness
-    title_tokens: tuple[str, ...]    # tokenizer output, shared by all backends
+    published_at: str | None  # ISO timestamp, for freshness
+    title_tokens: tuple[str, ...]  # tokenizer output, shared by all backends
     body_tokens: tuple[str, ...]
-    tags: tuple[str, ...] = ()       # crosswalk tags such as "major:460103", "occupation:6-18-01-01"
-    embedding_text: str = ""         # the text that was embedded (for the embedding cache key)
+    tags: tuple[str, ...] = ()  # crosswalk tags such as "major:460103", "occupation:6-18-01-01"
+    embedding_text: str = ""  # the text that was embedded (for the embedding cache key)
 
 
 @dataclass(frozen=True)
@@ -50,38 +50,38 @@ class SearchFilters:
 
     direction: str | None = None
     categories: tuple[str, ...] = ()
-    sectors: tuple[str, ...] = ()            # any of
-    region_codes: tuple[str, ...] = ()       # any of; callers expand a prefecture to its counties
+    sectors: tuple[str, ...] = ()  # any of
+    region_codes: tuple[str, ...] = ()  # any of; callers expand a prefecture to its counties
     kinds: tuple[str, ...] = ()
     exclude_organization_id: int | None = None
-    organization_ids: tuple[int, ...] = ()   # any of (e.g. the organizations registered for an event)
-    valid_on: date | None = None             # drop documents whose valid_until is before this day
+    organization_ids: tuple[int, ...] = ()  # any of (e.g. the organizations registered for an event)
+    valid_on: date | None = None  # drop documents whose valid_until is before this day
 
 
 @dataclass(frozen=True)
 class LexicalHit:
     id: int
-    score: float                             # BM25, higher is better
-    matched_terms: tuple[str, ...] = ()      # query tokens found in the document
+    score: float  # BM25, higher is better
+    matched_terms: tuple[str, ...] = ()  # query tokens found in the document
 
 
 @dataclass(frozen=True)
 class SemanticHit:
     id: int
-    similarity: float                        # cosine similarity of the normalised vectors
+    similarity: float  # cosine similarity of the normalised vectors
 
 
 @dataclass(frozen=True)
 class TaggedHit:
     id: int
-    tags: tuple[str, ...]                    # which of the asked tags the document carries
+    tags: tuple[str, ...]  # which of the asked tags the document carries
 
 
 @dataclass(frozen=True)
 class IndexStatus:
     exists: bool
     documents: int = 0
-    model: str | None = None                 # embedding model id the vectors were made with
+    model: str | None = None  # embedding model id the vectors were made with
     dimensions: int | None = None
     schema_version: int | None = None
     details: dict[str, str] = field(default_factory=dict)

@@ -44,7 +44,10 @@ def build_document(posting: Posting) -> IndexDocument:
         published_at=posting.published_at.isoformat() if posting.published_at else None,
         title_tokens=tuple(tokenize(posting.title)),
         body_tokens=tuple(tokenize(posting.description)),
-        tags=tuple(posting.tags if posting.tags is not None else
-                   crosswalk.document_tags(posting.direction, posting.category, posting.title, posting.description)),
+        tags=tuple(
+            posting.tags
+            if posting.tags is not None
+            else crosswalk.document_tags(posting.direction, posting.category, posting.title, posting.description)
+        ),
         embedding_text=embedding_text(posting),
     )

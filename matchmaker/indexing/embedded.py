@@ -67,7 +67,7 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 # sqlite-vec refuses KNN queries with k above this.
 MAX_KNN = 4096
-MMAP_BYTES = 4 << 30            # address space only; pages load on demand and are shared by processes
+MMAP_BYTES = 4 << 30  # address space only; pages load on demand and are shared by processes
 # Longer lexical queries keep only their rarest terms (see EmbeddedBackend._rarest).
 MAX_QUERY_TERMS = 32
 # BM25 column weights (title, body): a term in the title counts three times as much.
@@ -113,9 +113,26 @@ CREATE VIRTUAL TABLE fts USING fts5(
 );
 """
 
-_DOC_COLUMNS = ("id", "ref", "direction", "category", "kind", "organization_id", "organization_name",
-                "title", "description", "sectors", "region_code", "prefecture_code", "valid_until",
-                "published_at", "title_tokens", "body_tokens", "tags", "embedding_text")
+_DOC_COLUMNS = (
+    "id",
+    "ref",
+    "direction",
+    "category",
+    "kind",
+    "organization_id",
+    "organization_name",
+    "title",
+    "description",
+    "sectors",
+    "region_code",
+    "prefecture_code",
+    "valid_until",
+    "published_at",
+    "title_tokens",
+    "body_tokens",
+    "tags",
+    "embedding_text",
+)
 
 
 def _vec_extension_path() -> str:
@@ -146,9 +163,9 @@ class EmbeddedBackend:
 
     def __init__(self, path: Path, *, _staging: bool = False) -> None:
         self.path = Path(path)
-        self._staging = _staging          # a rebuild's new file: no fsync while filling it
+        self._staging = _staging  # a rebuild's new file: no fsync while filling it
         self._local = _Connections()
-        self._all: list[apsw.Connection] = []   # every thread's connection, for close()
+        self._all: list[apsw.Connection] = []  # every thread's connection, for close()
         self._all_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -233,8 +250,10 @@ class EmbeddedBackend:
         except apsw.NotADBError as error:
             raise SearchError(f"{self.path} is not an SQLite file") from error
         if row is None or int(row[0]) != SCHEMA_VERSION:
-            raise IndexStale(f"search index {self.path} has schema {row and row[0]}, this version needs "
-                             f"{SCHEMA_VERSION}: run `matchmaker reindex`")
+            raise IndexStale(
+                f"search index {self.path} has schema {row and row[0]}, this version needs "
+                f"{SCHEMA_VERSION}: run `matchmaker reindex`"
+            )
 
     def close(self) -> None:
         """Close every connection this backend opened (in any thread). Further calls reopen."""
@@ -278,14 +297,22 @@ class EmbeddedBackend:
             return IndexStatus(exists=False, details={"path": str(self.path)})
         except SearchError as error:
             return IndexStatus(exists=True, details={"path": str(self.path), "error": str(error)})
-        details = {"path": str(self.path), "bytes": str(self.path.stat().st_size),
-                   "sqlite": apsw.sqlite_lib_version(),
-                   "sqlite_vec": connection.execute("SELECT vec_version()").fetchone()[0]}
+        details = {
+            "path": str(self.path),
+            "bytes": str(self.path.stat().st_size),
+            "sqlite": apsw.sqlite_lib_version(),
+            "sqlite_vec": connection.execute("SELECT vec_version()").fetchone()[0],
+        }
         if "created_at" in meta:
             details["created_at"] = meta["created_at"]
-        return IndexStatus(exists=True, documents=documents, model=meta.get("model"),
-                           dimensions=int(meta["dimensions"]), schema_version=int(meta["schema_version"]),
-                           details=details)
+        return IndexStatus(
+            exists=True,
+            documents=documents,
+            model=meta.get("model"),
+            dimensions=int(meta["dimensions"]),
+            schema_version=int(meta["schema_version"]),
+            details=details,
+        )
 
     @contextmanager
     def rebuild(self, model: str, dimensions: int) -> Iterator[EmbeddedBackend]:
@@ -294,8 +321,9 @@ class EmbeddedBackend:
             raise SearchError(f"dimensions must be positive, not {dimensions}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned_staging_files()
-        staging = EmbeddedBackend(self.path.with_name(f"{self.path.name}.rebuild-{os.getpid()}-{secrets.token_hex(4)}"),
-                                  _staging=True)
+        staging = EmbeddedBackend(
+            self.path.with_name(f"{self.path.name}.rebuild-{os.getpid()}-{secrets.token_hex(4)}"), _staging=True
+        )
         try:
             staging._create(model, dimensions)
             yield staging
@@ -309,7 +337,7 @@ class EmbeddedBackend:
     def _remove_abandoned_staging_files(self) -> None:
         """Delete staging files left by rebuilds whose process died (killed, power loss)."""
         for leftover in self.path.parent.glob(f"{self.path.name}.rebuild-*"):
-            pid = leftover.name[len(self.path.name) + len(".rebuild-"):].split("-", 1)[0]
+            pid = leftover.name[len(self.path.name) + len(".rebuild-") :].split("-", 1)[0]
             if pid.isdigit() and not _process_alive(int(pid)):
                 leftover.unlink(missing_ok=True)
 
@@ -318,11 +346,18 @@ class EmbeddedBackend:
         connection.execute("PRAGMA journal_mode = WAL")
         with connection:
             connection.execute(SCHEMA)
-            connection.execute(f"CREATE VIRTUAL TABLE vec USING vec0(embedding float[{int(dimensions)}] "
-                               "distance_metric=cosine)")
-            connection.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
-                ("schema_version", str(SCHEMA_VERSION)), ("model", model), ("dimensions", str(int(dimensions))),
-                ("created_at", datetime.now(UTC).isoformat(timespec="seconds"))])
+            connection.execute(
+                f"CREATE VIRTUAL TABLE vec USING vec0(embedding float[{int(dimensions)}] distance_metric=cosine)"
+            )
+            connection.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("model", model),
+                    ("dimensions", str(int(dimensions))),
+                    ("created_at", datetime.now(UTC).isoformat(timespec="seconds")),
+                ],
+            )
         connection.close()
 
     def _finish(self) -> None:
@@ -351,12 +386,12 @@ class EmbeddedBackend:
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         try:
-            os.link(staging_path, self.path)   # only if there is no live file: atomic, no overwrite
+            os.link(staging_path, self.path)  # only if there is no live file: atomic, no overwrite
             _fsync_directory(self.path.parent)
             return
         except FileExistsError:
             pass
-        except OSError:                        # a filesystem without hard links
+        except OSError:  # a filesystem without hard links
             if not self.path.exists():
                 os.replace(staging_path, self.path)
                 _fsync_directory(self.path.parent)
@@ -395,8 +430,10 @@ class EmbeddedBackend:
             array = array.reshape(1, -1)
         dimensions = self._dimensions(connection)
         if array.ndim != 2 or array.shape != (rows, dimensions):
-            raise SearchError(f"expected vectors of shape ({rows}, {dimensions}) for this index "
-                              f"(model dimensions {dimensions}), got {array.shape}")
+            raise SearchError(
+                f"expected vectors of shape ({rows}, {dimensions}) for this index "
+                f"(model dimensions {dimensions}), got {array.shape}"
+            )
         if not np.isfinite(array).all():
             raise SearchError("vectors contain NaN or infinite values")
         return np.ascontiguousarray(array)
@@ -413,16 +450,27 @@ class EmbeddedBackend:
             self._delete_rows(connection, ids)
             connection.executemany(
                 f"INSERT INTO docs ({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})",
-                (_doc_row(documents[i]) for i in order))
-            connection.executemany("INSERT OR IGNORE INTO doc_sectors (id, sector) VALUES (?, ?)",
-                                   ((documents[i].id, s) for i in order for s in documents[i].sectors))
-            connection.executemany("INSERT OR IGNORE INTO doc_tags (id, tag) VALUES (?, ?)",
-                                   ((documents[i].id, t) for i in order for t in documents[i].tags))
-            connection.executemany("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)",
-                                   ((documents[i].id, _fts_text(documents[i].title_tokens),
-                                     _fts_text(documents[i].body_tokens)) for i in order))
-            connection.executemany("INSERT INTO vec (rowid, embedding) VALUES (?, ?)",
-                                   ((documents[i].id, array[i].tobytes()) for i in order))
+                (_doc_row(documents[i]) for i in order),
+            )
+            connection.executemany(
+                "INSERT OR IGNORE INTO doc_sectors (id, sector) VALUES (?, ?)",
+                ((documents[i].id, s) for i in order for s in documents[i].sectors),
+            )
+            connection.executemany(
+                "INSERT OR IGNORE INTO doc_tags (id, tag) VALUES (?, ?)",
+                ((documents[i].id, t) for i in order for t in documents[i].tags),
+            )
+            connection.executemany(
+                "INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)",
+                (
+                    (documents[i].id, _fts_text(documents[i].title_tokens), _fts_text(documents[i].body_tokens))
+                    for i in order
+                ),
+            )
+            connection.executemany(
+                "INSERT INTO vec (rowid, embedding) VALUES (?, ?)",
+                ((documents[i].id, array[i].tobytes()) for i in order),
+            )
 
     def delete(self, ids: Sequence[int]) -> None:
         if not ids:
@@ -435,13 +483,22 @@ class EmbeddedBackend:
         # vec0 and FTS5 have no INSERT OR REPLACE: delete every trace of the ids first.
         # Looking the ids up in docs keeps a fresh index (rebuild) from paying for
         # deletes of rows that are not there.
-        present = [row[0] for row in connection.execute(
-            "SELECT id FROM docs WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))]
+        present = [
+            row[0]
+            for row in connection.execute(
+                "SELECT id FROM docs WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+            )
+        ]
         if not present:
             return
         rows = [(i,) for i in present]
-        for table, column in (("docs", "id"), ("doc_sectors", "id"), ("doc_tags", "id"),
-                              ("fts", "rowid"), ("vec", "rowid")):
+        for table, column in (
+            ("docs", "id"),
+            ("doc_sectors", "id"),
+            ("doc_tags", "id"),
+            ("fts", "rowid"),
+            ("vec", "rowid"),
+        ):
             connection.executemany(f"DELETE FROM {table} WHERE {column} = ?", rows)
 
     # -- queries -----------------------------------------------------------------------
@@ -459,14 +516,19 @@ class EmbeddedBackend:
         # re-runs the whole MATCH once per allowed rowid (minutes for 50k ids at 100k
         # documents). As a plain expression SQLite checks each match against the
         # materialised id list, and computes bm25 only for the matches that pass.
-        sql = (f"SELECT fts.rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank FROM fts "
-               "WHERE fts MATCH ?" + (f" AND +fts.rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
-               + " ORDER BY rank, fts.rowid LIMIT ?")
+        sql = (
+            f"SELECT fts.rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank FROM fts "
+            "WHERE fts MATCH ?"
+            + (f" AND +fts.rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
+            + " ORDER BY rank, fts.rowid LIMIT ?"
+        )
         with self._read() as connection:
             rows = connection.execute(sql, (_match_expression(scored_terms), *params, limit)).fetchall()
             stored = self._tokens(connection, [row[0] for row in rows])
-        return [LexicalHit(id=doc_id, score=-rank, matched_terms=tuple(t for t in terms if t in stored[doc_id]))
-                for doc_id, rank in rows]
+        return [
+            LexicalHit(id=doc_id, score=-rank, matched_terms=tuple(t for t in terms if t in stored[doc_id]))
+            for doc_id, rank in rows
+        ]
 
     def _rarest(self, terms: list[str]) -> list[str]:
         """The MAX_QUERY_TERMS terms found in the fewest documents (terms in none are dropped).
@@ -476,16 +538,21 @@ class EmbeddedBackend:
         sits in the rare terms anyway.
         """
         with self._read() as connection:
-            frequency = dict(connection.execute(
-                "SELECT term, doc FROM temp.fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
-                (json.dumps(terms),)).fetchall())
+            frequency = dict(
+                connection.execute(
+                    "SELECT term, doc FROM temp.fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
+                    (json.dumps(terms),),
+                ).fetchall()
+            )
         present = [t for t in terms if frequency.get(t)]
         return sorted(present, key=lambda t: (frequency[t], terms.index(t)))[:MAX_QUERY_TERMS]
 
     @staticmethod
     def _tokens(connection: apsw.Connection, ids: list[int]) -> dict[int, set[str]]:
-        rows = connection.execute("SELECT id, title_tokens, body_tokens FROM docs "
-                                  "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
+        rows = connection.execute(
+            "SELECT id, title_tokens, body_tokens FROM docs WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
         return {doc_id: set(json.loads(title)) | set(json.loads(body)) for doc_id, title, body in rows}
 
     def semantic(self, vector: np.ndarray, filters: SearchFilters, limit: int) -> list[SemanticHit]:
@@ -493,9 +560,11 @@ class EmbeddedBackend:
         where, params = _filter_sql(filters)
         # vec0 KNN is exact; the rowid IN (…) constraint is applied inside the scan, so a
         # filtered query still returns the k nearest among the documents that pass.
-        sql = ("SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = ?"
-               + (f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
-               + " ORDER BY distance")
+        sql = (
+            "SELECT rowid, distance FROM vec WHERE embedding MATCH ? AND k = ?"
+            + (f" AND rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
+            + " ORDER BY distance"
+        )
         with self._read() as connection:
             dimensions = self._dimensions(connection)
             if query.shape[0] != dimensions:
@@ -512,9 +581,11 @@ class EmbeddedBackend:
         if not wanted or limit <= 0:
             return []
         where, params = _filter_sql(filters)
-        sql = ("SELECT id, json_group_array(tag) FROM doc_tags WHERE tag IN (SELECT value FROM json_each(?))"
-               + (f" AND id IN (SELECT id FROM docs WHERE {where})" if where else "")
-               + " GROUP BY id ORDER BY count(*) DESC, id LIMIT ?")
+        sql = (
+            "SELECT id, json_group_array(tag) FROM doc_tags WHERE tag IN (SELECT value FROM json_each(?))"
+            + (f" AND id IN (SELECT id FROM docs WHERE {where})" if where else "")
+            + " GROUP BY id ORDER BY count(*) DESC, id LIMIT ?"
+        )
         hits = []
         for doc_id, found in connection.execute(sql, (json.dumps(wanted), *params, limit)):
             carried = set(json.loads(found))
@@ -523,19 +594,21 @@ class EmbeddedBackend:
 
     def documents(self, ids: Sequence[int]) -> dict[int, IndexDocument]:
         connection = self._connection()
-        rows = connection.execute(f"SELECT {', '.join(_DOC_COLUMNS)} FROM docs "
-                                  "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps([int(i) for i in ids]),))
+        rows = connection.execute(
+            f"SELECT {', '.join(_DOC_COLUMNS)} FROM docs WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in ids]),),
+        )
         return {row[0]: _row_doc(row) for row in rows}
 
     def facets(self, ids: Sequence[int]) -> dict[str, dict[str, int]]:
         selected = json.dumps([int(i) for i in dict.fromkeys(ids)])
         queries = {
             "sector": "SELECT sector, count(*) FROM doc_sectors WHERE id IN (SELECT value FROM json_each(?)) "
-                      "GROUP BY sector",
+            "GROUP BY sector",
             "region": "SELECT prefecture_code, count(*) FROM docs WHERE id IN (SELECT value FROM json_each(?)) "
-                      "AND prefecture_code IS NOT NULL GROUP BY prefecture_code",
+            "AND prefecture_code IS NOT NULL GROUP BY prefecture_code",
             "category": "SELECT category, count(*) FROM docs WHERE id IN (SELECT value FROM json_each(?)) "
-                        "GROUP BY category",
+            "GROUP BY category",
             "kind": "SELECT kind, count(*) FROM docs WHERE id IN (SELECT value FROM json_each(?)) GROUP BY kind",
         }
         assert tuple(queries) == FACET_FIELDS
@@ -597,12 +670,26 @@ def _fts_text(tokens: Sequence[str]) -> str:
 
 
 def _doc_row(document: IndexDocument) -> tuple:
-    return (document.id, document.ref, document.direction, document.category, document.kind,
-            document.organization_id, document.organization_name, document.title, document.description,
-            _json(document.sectors), document.region_code, document.prefecture_code,
-            document.valid_until.isoformat() if document.valid_until else None, document.published_at,
-            _json(document.title_tokens), _json(document.body_tokens), _json(document.tags),
-            document.embedding_text)
+    return (
+        document.id,
+        document.ref,
+        document.direction,
+        document.category,
+        document.kind,
+        document.organization_id,
+        document.organization_name,
+        document.title,
+        document.description,
+        _json(document.sectors),
+        document.region_code,
+        document.prefecture_code,
+        document.valid_until.isoformat() if document.valid_until else None,
+        document.published_at,
+        _json(document.title_tokens),
+        _json(document.body_tokens),
+        _json(document.tags),
+        document.embedding_text,
+    )
 
 
 def _row_doc(row: tuple) -> IndexDocument:

@@ -31,7 +31,7 @@ class ModelUnavailable(SearchError):
 
 
 class Embedder(Protocol):
-    model_id: str        # identifies the weights and settings; stored with the index and the cache keys
+    model_id: str  # identifies the weights and settings; stored with the index and the cache keys
     dimensions: int
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -66,24 +66,33 @@ class EmbeddingCache:
         found: dict[str, np.ndarray] = {}
         connection = self._connection()
         for start in range(0, len(keys), 500):
-            chunk = list(keys[start:start + 500])
+            chunk = list(keys[start : start + 500])
             rows = connection.execute(
-                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            )
             found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
         return found
 
     def put_many(self, items: dict[str, np.ndarray], *, replace: bool = True) -> None:
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         with self._connection() as connection:
-            connection.executemany(f"{verb} INTO vectors (key, vector) VALUES (?, ?)",
-                                   [(key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in items.items()])
+            connection.executemany(
+                f"{verb} INTO vectors (key, vector) VALUES (?, ?)",
+                [(key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in items.items()],
+            )
 
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local folder (or a name already in the local cache)."""
 
-    def __init__(self, model: str, *, cache: EmbeddingCache | None = None, max_seq_length: int | None = None,
-                 batch_size: int = 32):
+    def __init__(
+        self,
+        model: str,
+        *,
+        cache: EmbeddingCache | None = None,
+        max_seq_length: int | None = None,
+        batch_size: int = 32,
+    ):
         self.model_name = model
         self.cache = cache
         self.max_seq_length = max_seq_length
@@ -107,8 +116,14 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: Sequence[str], prompt_names: tuple[str, ...]) -> np.ndarray:
         model = self.model
         prompt_name = next((name for name in prompt_names if name in model.prompts), None)
-        vectors = model.encode(list(texts), prompt_name=prompt_name, batch_size=self.batch_size,
-                               normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        vectors = model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -147,8 +162,10 @@ def _load(model: str, max_seq_length: int | None):
     try:
         loaded = SentenceTransformer(model, device="cpu", local_files_only=True)
     except OSError as exc:
-        raise ModelUnavailable(f"cannot load the embedding model {model!r} ({exc}): run `matchmaker models prepare` "
-                               "or set MATCHMAKER_EMBEDDING_MODEL to a local model folder") from exc
+        raise ModelUnavailable(
+            f"cannot load the embedding model {model!r} ({exc}): run `matchmaker models prepare` "
+            "or set MATCHMAKER_EMBEDDING_MODEL to a local model folder"
+        ) from exc
     finally:
         loader_log.setLevel(level)
     if max_seq_length:
@@ -200,8 +217,9 @@ class FakeEmbedder:
 def write_vectors_file(path: Path, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
     """Save cache entries (keys as made by EmbeddingCache.key) to ship with the product, in float16."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, model_id=np.array(model_id), keys=np.array(keys),
-                        vectors=np.asarray(vectors, dtype=np.float16))
+    np.savez_compressed(
+        path, model_id=np.array(model_id), keys=np.array(keys), vectors=np.asarray(vectors, dtype=np.float16)
+    )
 
 
 def seed_cache(cache: EmbeddingCache, path: Path, model_id: str) -> int:

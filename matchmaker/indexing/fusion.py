@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 Contributions = dict[int, dict[str, float]]
 
 
-def reciprocal_rank_fusion(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float],
-                           k: float = 60.0) -> Contributions:
+def reciprocal_rank_fusion(
+    rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float], k: float = 60.0
+) -> Contributions:
     """Σ weight / (k + rank) over the channels that ranked a document (rank 1 is best)."""
     fused: Contributions = {}
     for channel, ids in rankings.items():

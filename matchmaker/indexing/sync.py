@@ -27,18 +27,23 @@ BATCH_SIZE = 256
 
 @dataclass
 class SyncReport:
-    applied: int = 0          # operations applied
+    applied: int = 0  # operations applied
     upserted: int = 0
     deleted: int = 0
-    skipped: bool = False     # another process held the index lock
+    skipped: bool = False  # another process held the index lock
 
 
 def pending_changes() -> int:
     return db.session.scalar(select(func.count(IndexOperation.id))) or 0
 
 
-def sync_index(index: SearchIndex, *, timeout: float | None = None, limit: int | None = None,
-               progress: Callable[[int], None] | None = None) -> SyncReport:
+def sync_index(
+    index: SearchIndex,
+    *,
+    timeout: float | None = None,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SyncReport:
     """Apply pending operations in order (at most `limit`); safe to repeat and to run concurrently.
 
     Waits up to `timeout` seconds for the index lock (None: as long as it takes); if another
@@ -52,8 +57,9 @@ def sync_index(index: SearchIndex, *, timeout: float | None = None, limit: int |
         require_current_index(index)
         while limit is None or report.applied < limit:
             size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.applied)
-            ops = db.session.execute(select(IndexOperation.id, IndexOperation.posting_id)
-                                     .order_by(IndexOperation.id).limit(size)).all()
+            ops = db.session.execute(
+                select(IndexOperation.id, IndexOperation.posting_id).order_by(IndexOperation.id).limit(size)
+            ).all()
             if not ops:
                 break
             upserted, deleted = _apply(index, [posting_id for _, posting_id in ops])
@@ -68,8 +74,9 @@ def sync_index(index: SearchIndex, *, timeout: float | None = None, limit: int |
 
 
 def _apply(index: SearchIndex, posting_ids: Sequence[int]) -> tuple[int, int]:
-    postings = db.session.scalars(select(Posting).where(Posting.id.in_(set(posting_ids)))
-                                  .options(selectinload(Posting.sector_links))).all()
+    postings = db.session.scalars(
+        select(Posting).where(Posting.id.in_(set(posting_ids))).options(selectinload(Posting.sector_links))
+    ).all()
     searchable = [p for p in postings if is_searchable(p)]
     gone = set(posting_ids) - {p.id for p in searchable}
     if searchable:
@@ -102,8 +109,9 @@ def reindex(index: SearchIndex, *, progress: Callable[[int], None] | None = None
 
 def _searchable(stmt):
     """Restrict a posting query to what the index holds: `documents.is_searchable` in SQL."""
-    return stmt.join(Posting.organization).where(Posting.status == "published", Organization.verified_at.is_not(None),
-                                                 Organization.closed_at.is_(None))
+    return stmt.join(Posting.organization).where(
+        Posting.status == "published", Organization.verified_at.is_not(None), Organization.closed_at.is_(None)
+    )
 
 
 def searchable_count() -> int:
@@ -115,8 +123,12 @@ def _searchable_batches():
     last_id = 0
     while True:
         batch = db.session.scalars(
-            _searchable(select(Posting)).where(Posting.id > last_id)
-            .options(selectinload(Posting.sector_links)).order_by(Posting.id).limit(BATCH_SIZE)).all()
+            _searchable(select(Posting))
+            .where(Posting.id > last_id)
+            .options(selectinload(Posting.sector_links))
+            .order_by(Posting.id)
+            .limit(BATCH_SIZE)
+        ).all()
         if not batch:
             return
         yield batch
@@ -129,6 +141,7 @@ def require_current_index(index: SearchIndex) -> None:
     if not status.exists:
         raise IndexMissing("the search index does not exist yet: run `matchmaker reindex`")
     if status.model != index.embedder.model_id:
-        raise IndexStale(f"the search index was built with model {status.model!r} but {index.embedder.model_id!r} "
-                         "is configured: run `matchmaker reindex`")
-
+        raise IndexStale(
+            f"the search index was built with model {status.model!r} but {index.embedder.model_id!r} "
+            "is configured: run `matchmaker reindex`"
+        )

@@ -57,8 +57,11 @@ def tokenize(text: str) -> list[str]:
     if not text:
         return []
     stop = _stopwords()
-    return [token for token in (t.strip() for t in _jieba().cut_for_search(normalize_text(text)))
-            if token and token not in stop and MEANINGFUL.search(token)]
+    return [
+        token
+        for token in (t.strip() for t in _jieba().cut_for_search(normalize_text(text)))
+        if token and token not in stop and MEANINGFUL.search(token)
+    ]
 
 
 def word_ends(text: str) -> set[int]:

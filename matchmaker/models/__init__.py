@@ -3,13 +3,13 @@
 from matchmaker.models.base import local_today, utcnow
 from matchmaker.models.contacts import ContactRequest, MatchMark
 from matchmaker.models.events import (
-                                      Event,
-                                      EventParticipant,
-                                      EventSlot,
-                                      EventTable,
-                                      Meeting,
-                                      MeetingOutcome,
-                                      MeetingRequest,
+    Event,
+    EventParticipant,
+    EventSlot,
+    EventTable,
+    Meeting,
+    MeetingOutcome,
+    MeetingRequest,
 )
 from matchmaker.models.indexing import IndexOperation
 from matchmaker.models.notifications import Notification, NotificationSettings
@@ -17,6 +17,25 @@ from matchmaker.models.organizations import Organization, OrganizationSector
 from matchmaker.models.postings import Posting, PostingSector
 from matchmaker.models.users import ApiToken, User
 
-__all__ = ["ApiToken", "ContactRequest", "Event", "EventParticipant", "EventSlot", "EventTable", "IndexOperation",
-           "MatchMark", "Meeting", "MeetingOutcome", "MeetingRequest", "Notification", "NotificationSettings",
-           "Organization", "OrganizationSector", "Posting", "PostingSector", "User", "local_today", "utcnow"]
+__all__ = [
+    "ApiToken",
+    "ContactRequest",
+    "Event",
+    "EventParticipant",
+    "EventSlot",
+    "EventTable",
+    "IndexOperation",
+    "MatchMark",
+    "Meeting",
+    "MeetingOutcome",
+    "MeetingRequest",
+    "Notification",
+    "NotificationSettings",
+    "Organization",
+    "OrganizationSector",
+    "Posting",
+    "PostingSector",
+    "User",
+    "local_today",
+    "utcnow",
+]

@@ -11,11 +11,11 @@ from matchmaker.extensions import db
 from matchmaker.models.base import Timestamped, UTCDateTime, utcnow
 from matchmaker.models.organizations import Organization
 
-EVENT_STATUSES = ("draft", "open", "published", "closed")   # published: the schedule is out
+EVENT_STATUSES = ("draft", "open", "published", "closed")  # published: the schedule is out
 PARTICIPANT_STATUSES = ("pending", "approved", "declined")
 REQUEST_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
 OUTCOMES = ("no_interest", "follow_up", "intention", "agreement")
-OUTCOME_STAGES = ("event", "follow_up")                      # at the event, or the survey months later
+OUTCOME_STAGES = ("event", "follow_up")  # at the event, or the survey months later
 
 
 class Event(Timestamped, db.Model):
@@ -27,12 +27,12 @@ class Event(Timestamped, db.Model):
     held_on: Mapped[date] = mapped_column(Date)
     venue: Mapped[str] = mapped_column(String(200))
     region_code: Mapped[str | None] = mapped_column(String(6))
-    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)          # sectors in focus
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)  # sectors in focus
     registration_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     request_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=True)
-    min_meetings: Mapped[int] = mapped_column(Integer, default=0)            # per participant, a goal
-    max_meetings: Mapped[int | None] = mapped_column(Integer)                # per participant, a limit
+    min_meetings: Mapped[int] = mapped_column(Integer, default=0)  # per participant, a goal
+    max_meetings: Mapped[int | None] = mapped_column(Integer)  # per participant, a limit
     status: Mapped[str] = mapped_column(String(12), default="draft")
     schedule_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last solver run on this event: status, objective, bound, gap, seconds (for the coordinator).
@@ -41,12 +41,13 @@ class Event(Timestamped, db.Model):
     # Optimistic locking: two coordinators cannot overwrite each other's changes silently.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    slots: Mapped[list[EventSlot]] = relationship(back_populates="event", cascade="all, delete-orphan",
-                                                  order_by="EventSlot.starts_at")
-    tables: Mapped[list[EventTable]] = relationship(back_populates="event", cascade="all, delete-orphan",
-                                                    order_by="EventTable.position")
-    participants: Mapped[list[EventParticipant]] = relationship(back_populates="event",
-                                                                cascade="all, delete-orphan")
+    slots: Mapped[list[EventSlot]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventSlot.starts_at"
+    )
+    tables: Mapped[list[EventTable]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventTable.position"
+    )
+    participants: Mapped[list[EventParticipant]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -100,9 +101,9 @@ class MeetingRequest(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     from_participant_id: Mapped[int] = mapped_column(ForeignKey("event_participants.id", ondelete="CASCADE"))
     to_participant_id: Mapped[int] = mapped_column(ForeignKey("event_participants.id", ondelete="CASCADE"))
-    priority: Mapped[int] = mapped_column(Integer, default=3)        # 1 (low) … 5 (high)
+    priority: Mapped[int] = mapped_column(Integer, default=3)  # 1 (low) … 5 (high)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    match_score: Mapped[float] = mapped_column(Float, default=1.0)   # from matching, when the request was made
+    match_score: Mapped[float] = mapped_column(Float, default=1.0)  # from matching, when the request was made
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

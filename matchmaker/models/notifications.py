@@ -22,7 +22,7 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str] = mapped_column(String(300), default="")   # a path inside the site
+    link: Mapped[str] = mapped_column(String(300), default="")  # a path inside the site
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # True while an e-mail (alone or in the weekly digest) is owed; set when created for users who want mail.

@@ -17,7 +17,7 @@ class Organization(HasSectors, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(20), index=True)        # enterprise | school
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # enterprise | school
     subtype: Mapped[str | None] = mapped_column(String(20))
     region_code: Mapped[str] = mapped_column(String(6), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -32,7 +32,8 @@ class Organization(HasSectors, Timestamped, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     sector_links: Mapped[list[OrganizationSector]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationSector.position")
+        cascade="all, delete-orphan", lazy="selectin", order_by="OrganizationSector.position"
+    )
     postings = relationship("Posting", back_populates="organization", lazy="dynamic")
 
     @property
@@ -50,7 +51,6 @@ class Organization(HasSectors, Timestamped, db.Model):
 class OrganizationSector(db.Model):
     __tablename__ = "organization_sectors"
 
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     sector_code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,12 +18,12 @@ class Posting(HasSectors, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(10), index=True)   # need | offer
+    direction: Mapped[str] = mapped_column(String(10), index=True)  # need | offer
     category: Mapped[str] = mapped_column(String(30), index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     region_code: Mapped[str | None] = mapped_column(String(6), index=True)
-    quantity: Mapped[int | None] = mapped_column(Integer)             # headcount or places
+    quantity: Mapped[int | None] = mapped_column(Integer)  # headcount or places
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), index=True, default="draft")
@@ -38,7 +38,8 @@ class Posting(HasSectors, Timestamped, db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="postings", lazy="joined")
     sector_links: Mapped[list[PostingSector]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="PostingSector.position")
+        cascade="all, delete-orphan", lazy="selectin", order_by="PostingSector.position"
+    )
 
     @property
     def expired(self) -> bool:

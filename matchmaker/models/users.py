@@ -42,8 +42,7 @@ class User(UserMixin, db.Model):
 
     def can_manage(self, organization: Organization) -> bool:
         """Whether this user may change the organization and its postings."""
-        return self.is_coordinator or (self.organization_id is not None
-                                       and self.organization_id == organization.id)
+        return self.is_coordinator or (self.organization_id is not None and self.organization_id == organization.id)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

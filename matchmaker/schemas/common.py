@@ -33,13 +33,16 @@ class PageArgsSchema(Schema):
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """A `{items, total, page, page_size, pages}` envelope around an item schema."""
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "page_size": fields.Integer(attribute="per_page"),
-        "pages": fields.Integer(),
-    }, name=name)
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "page_size": fields.Integer(attribute="per_page"),
+            "pages": fields.Integer(),
+        },
+        name=name,
+    )
 
 
 class TermSchema(Schema):

@@ -17,8 +17,9 @@ BAD_CLOCK = Message("时间格式应为 时:分，如 14:00。", "Use hours:minu
 TABLES_ONE_WAY = Message("请填写洽谈桌数量或桌名，二选一。", "Give either a number of tables or their names.")
 
 
-def slot_times(day: date, first_start: str, minutes: int, count: int, pause: int = 0) -> list[tuple[datetime,
-                                                                                                   datetime]]:
+def slot_times(
+    day: date, first_start: str, minutes: int, count: int, pause: int = 0
+) -> list[tuple[datetime, datetime]]:
     """`count` consecutive slots of `minutes` from `first_start` ('HH:MM', China time) on `day`,
     `pause` minutes apart."""
     hours, mins = (int(part) for part in first_start.split(":"))
@@ -66,8 +67,13 @@ class EventInSchema(Schema):
     slot_count = Bounded(1, 48, strict=False, required=True)
     pause_minutes = Bounded(0, 120, strict=False, load_default=0)
     table_count = Bounded(1, 500, strict=False, allow_none=True)
-    table_names = Text(max_length=5000, min_length=0, allow_none=True, load_default=None,
-                       metadata={"description": "Table names separated by commas or new lines, instead of a count."})
+    table_names = Text(
+        max_length=5000,
+        min_length=0,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Table names separated by commas or new lines, instead of a count."},
+    )
 
     @validates_schema(skip_on_field_errors=False)  # report it together with the fields' own errors
     def tables_one_way(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -76,8 +82,13 @@ class EventInSchema(Schema):
 
     @post_load
     def slots_and_tables(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        data["slots"] = slot_times(data["held_on"], data.pop("first_slot"), data.pop("slot_minutes"),
-                                   data.pop("slot_count"), data.pop("pause_minutes"))
+        data["slots"] = slot_times(
+            data["held_on"],
+            data.pop("first_slot"),
+            data.pop("slot_minutes"),
+            data.pop("slot_count"),
+            data.pop("pause_minutes"),
+        )
         names = [n.strip() for n in re.split(r"[,，、\n]", data.pop("table_names") or "") if n.strip()]
         if len(set(names)) != len(names):
             raise ValidationError(Message("桌名不能重复。", "Table names must differ."), field_name="table_names")

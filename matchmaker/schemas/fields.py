@@ -14,13 +14,19 @@ TOO_LONG = Message("不能超过 {max} 个字符（现为 {length} 个）。", "
 TOO_SHORT = Message("至少需要 {min} 个字符。", "Must be at least {min} characters.")
 NOT_ONE_OF = Message("须为以下之一：{choices}。", "Must be one of: {choices}.")
 OUT_OF_RANGE = Message("须在 {min} 到 {max} 之间。", "Must be between {min} and {max}.")
-UNKNOWN_SECTOR = Message("未知的产业「{value}」，请使用产业代码或中文名称。",
-                         "Unknown sector {value!r}: use a sector code or its Chinese name.")
-UNKNOWN_REGION = Message("未知的地区「{value}」，请使用贵州省的行政区划代码或中文名称。",
-                         "Unknown region {value!r}: use a Guizhou administrative code or name.")
+UNKNOWN_SECTOR = Message(
+    "未知的产业「{value}」，请使用产业代码或中文名称。",
+    "Unknown sector {value!r}: use a sector code or its Chinese name.",
+)
+UNKNOWN_REGION = Message(
+    "未知的地区「{value}」，请使用贵州省的行政区划代码或中文名称。",
+    "Unknown region {value!r}: use a Guizhou administrative code or name.",
+)
 UNKNOWN_CATEGORY = Message("未知的类别「{value}」，可选：{choices}。", "Unknown category {value!r}: one of {choices}.")
-UNKNOWN_TAG = Message("未知的标签「{value}」，应为 major:专业代码 或 occupation:职业代码。",
-                      "Unknown tag {value!r}: use major:<major code> or occupation:<occupation code>.")
+UNKNOWN_TAG = Message(
+    "未知的标签「{value}」，应为 major:专业代码 或 occupation:职业代码。",
+    "Unknown tag {value!r}: use major:<major code> or occupation:<occupation code>.",
+)
 DUPLICATE_ITEMS = Message("包含重复项。", "Contains duplicates.")
 
 
@@ -92,8 +98,9 @@ class TaxonomyTerm(fields.String):
         try:
             return self.resolve(text)
         except UnknownTerm:
-            raise ValidationError(self.unknown.format(
-                value=text, choices=", ".join(get_taxonomy().categories))) from None
+            raise ValidationError(
+                self.unknown.format(value=text, choices=", ".join(get_taxonomy().categories))
+            ) from None
 
 
 class SectorCode(TaxonomyTerm):

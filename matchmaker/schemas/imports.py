@@ -17,8 +17,12 @@ FALSY = {False, "0", "false", "False", "FALSE", "no", "否", "n"}
 class OrganizationRowSchema(OrganizationInSchema):
     type = Choice(ROW_TYPES, required=True)
     ref = Text(max_length=64, required=True)
-    verified = fields.Boolean(load_default=True, truthy=TRUTHY, falsy=FALSY,
-                              metadata={"description": "Operator imports count as verified unless false."})
+    verified = fields.Boolean(
+        load_default=True,
+        truthy=TRUTHY,
+        falsy=FALSY,
+        metadata={"description": "Operator imports count as verified unless false."},
+    )
 
 
 class PostingRowSchema(PostingInSchema):
@@ -34,8 +38,30 @@ class PostingRowSchema(PostingInSchema):
 ROW_SCHEMAS = {"organization": OrganizationRowSchema, "posting": PostingRowSchema}
 
 # Column order for CSV and Excel files (JSON Lines rows use the same keys).
-COLUMNS = ("type", "ref", "org", "name", "kind", "subtype", "direction", "category", "title", "description",
-           "sectors", "region", "quantity", "starts_on", "ends_on", "valid_until", "status", "verified",
-           "website", "contact_name", "contact_phone", "contact_email", "tags")
+COLUMNS = (
+    "type",
+    "ref",
+    "org",
+    "name",
+    "kind",
+    "subtype",
+    "direction",
+    "category",
+    "title",
+    "description",
+    "sectors",
+    "region",
+    "quantity",
+    "starts_on",
+    "ends_on",
+    "valid_until",
+    "status",
+    "verified",
+    "website",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "tags",
+)
 LIST_COLUMNS = ("sectors", "tags")
 INTEGER_COLUMNS = ("quantity",)

@@ -25,11 +25,13 @@ class PostingInSchema(Schema):
 
     ref = Text(max_length=64, metadata={"description": "Your own stable identifier, unique."})
     organization_id = fields.Integer(strict=True, metadata={"description": "The organization, by id …"})
-    organization_ref = Text(max_length=64, metadata={"description": "… or by its `ref`. Optional for members of "
-                                                                    "exactly one organization."})
+    organization_ref = Text(
+        max_length=64, metadata={"description": "… or by its `ref`. Optional for members of exactly one organization."}
+    )
     direction = Choice(DIRECTIONS, required=True)
-    category = CategoryCode(required=True, metadata={"description": "Category code or Chinese name; see "
-                                                                    "`GET /api/v1/taxonomy`."})
+    category = CategoryCode(
+        required=True, metadata={"description": "Category code or Chinese name; see `GET /api/v1/taxonomy`."}
+    )
     title = Text(max_length=120, min_length=2, required=True)
     description = Text(max_length=5000, min_length=0, load_default="")
     sectors = SectorList()
@@ -38,11 +40,20 @@ class PostingInSchema(Schema):
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     status = Choice(("draft", "published"), metadata={"description": "Default `published`."})
-    tags = fields.List(CrosswalkTag(), allow_none=True, metadata={
-        "description": "Confirmed majors and occupations (`major:<code>`, `occupation:<code>`), e.g. from "
-                       "`GET /postings/{id}/tag-suggestions`; null lets matching use the suggestions."})
-    valid_until = fields.Date(allow_none=True, metadata={
-        "description": "Last day the posting is shown; at most a year ahead, default a year after publishing."})
+    tags = fields.List(
+        CrosswalkTag(),
+        allow_none=True,
+        metadata={
+            "description": "Confirmed majors and occupations (`major:<code>`, `occupation:<code>`), e.g. from "
+            "`GET /postings/{id}/tag-suggestions`; null lets matching use the suggestions."
+        },
+    )
+    valid_until = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "Last day the posting is shown; at most a year ahead, default a year after publishing."
+        },
+    )
 
 
 class PostingUpdateSchema(PostingInSchema):

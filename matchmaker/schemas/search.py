@@ -36,8 +36,12 @@ class ResultSchema(Schema):
     region = RegionTerm(attribute="posting.region_code")
     valid_until = fields.Date(attribute="posting.valid_until", allow_none=True)
     score = fields.Float()
-    explanation = fields.Dict(metadata={"description": "Why it ranked here: matched terms and snippet, semantic "
-                                                       "similarity, crosswalk links, signals and contributions."})
+    explanation = fields.Dict(
+        metadata={
+            "description": "Why it ranked here: matched terms and snippet, semantic "
+            "similarity, crosswalk links, signals and contributions."
+        }
+    )
 
 
 class SearchResultsSchema(Schema):

@@ -24,8 +24,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     for blueprint in api.BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens, not cookies: no cross-site forgery to guard against
-    pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp,
-                                events.bp])
+    pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp, events.bp])
     app.register_error_handler(MatchmakerError, handle_matchmaker_error)
     app.register_error_handler(StaleDataError, handle_concurrent_change)
     app.register_error_handler(OperationalError, handle_concurrent_change)
@@ -53,9 +52,14 @@ def handle_concurrent_change(error: Exception) -> Any:
     if isinstance(error, OperationalError) and "database is locked" not in str(error.orig):
         raise error
     db.session.rollback()
-    return handle_matchmaker_error(Conflict(Message(
-        "这条数据刚被其他人修改，您的更改未保存。请刷新页面后重试。",
-        "Someone else changed this just now; your change was not saved. Reload and try again.")))
+    return handle_matchmaker_error(
+        Conflict(
+            Message(
+                "这条数据刚被其他人修改，您的更改未保存。请刷新页面后重试。",
+                "Someone else changed this just now; your change was not saved. Reload and try again.",
+            )
+        )
+    )
 
 
 def handle_matchmaker_error(error: MatchmakerError) -> Any:

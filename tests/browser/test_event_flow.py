@@ -34,20 +34,40 @@ def api_post(client, token: str, **fields) -> None:
 def people(app, make_org, make_user) -> dict[str, str]:
     """Two enterprises with talent needs, two schools with programs, a coordinator: name → login e-mail."""
     postings = {
-        ENTERPRISES[0]: dict(direction="need", category="talent", title="招聘数控车床操作工",
-                             description="熟悉 FANUC 数控系统，能独立完成数控车床编程与操作。"),
-        ENTERPRISES[1]: dict(direction="need", category="talent", title="招聘机电设备维修技术员",
-                             description="负责数控机床与自动化生产线的机电设备维修，熟悉 PLC。"),
-        SCHOOLS[0]: dict(direction="offer", category="program", title="数控技术专业",
-                         description="培养数控编程与数控加工人才，开设数控车床、加工中心实训。"),
-        SCHOOLS[1]: dict(direction="offer", category="program", title="机电一体化技术专业",
-                         description="培养机电设备安装调试与维修人才，课程含 PLC、数控机床维修。"),
+        ENTERPRISES[0]: dict(
+            direction="need",
+            category="talent",
+            title="招聘数控车床操作工",
+            description="熟悉 FANUC 数控系统，能独立完成数控车床编程与操作。",
+        ),
+        ENTERPRISES[1]: dict(
+            direction="need",
+            category="talent",
+            title="招聘机电设备维修技术员",
+            description="负责数控机床与自动化生产线的机电设备维修，熟悉 PLC。",
+        ),
+        SCHOOLS[0]: dict(
+            direction="offer",
+            category="program",
+            title="数控技术专业",
+            description="培养数控编程与数控加工人才，开设数控车床、加工中心实训。",
+        ),
+        SCHOOLS[1]: dict(
+            direction="offer",
+            category="program",
+            title="机电一体化技术专业",
+            description="培养机电设备安装调试与维修人才，课程含 PLC、数控机床维修。",
+        ),
     }
     client = app.test_client()
     emails = {}
     for name, posting in postings.items():
-        org = make_org(kind="enterprise" if name in ENTERPRISES else "school", name=name, region="520115",
-                       sectors=["advanced_equipment"])
+        org = make_org(
+            kind="enterprise" if name in ENTERPRISES else "school",
+            name=name,
+            region="520115",
+            sectors=["advanced_equipment"],
+        )
         user, token = make_user(org=org)
         api_post(client, token, **posting)
         emails[name] = user.email
@@ -60,8 +80,9 @@ def flash(page: Page):
     return page.get_by_role("status").filter(has_text=re.compile(r"\S"))
 
 
-def test_an_event_from_set_up_to_agendas_and_calendar_files(live_server, new_page, log_in, screenshots, people,
-                                                              tmp_path):
+def test_an_event_from_set_up_to_agendas_and_calendar_files(
+    live_server, new_page, log_in, screenshots, people, tmp_path
+):
     # The coordinator sets up the event …
     coordinator = new_page("desktop")
     log_in(coordinator, people["coordinator"])

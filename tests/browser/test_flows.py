@@ -45,35 +45,85 @@ def api_post(client, token: str, **fields: Any) -> dict[str, Any]:
 @pytest.fixture
 def catalogue(app, make_org, make_user) -> Catalogue:
     """Two verified vocational colleges with programs, an enterprise with needs, and a coordinator."""
-    school = make_org(kind="school", subtype="高职院校", name="贵州装备职业学院", region="520115",
-                      sectors=["advanced_equipment"], contact_name="张老师", contact_phone="0851-8888 6666",
-                      contact_email="zhaosheng@zbxy.edu.cn",
-                      description="面向先进装备制造业培养高素质技术技能人才的公办高职院校。")
+    school = make_org(
+        kind="school",
+        subtype="高职院校",
+        name="贵州装备职业学院",
+        region="520115",
+        sectors=["advanced_equipment"],
+        contact_name="张老师",
+        contact_phone="0851-8888 6666",
+        contact_email="zhaosheng@zbxy.edu.cn",
+        description="面向先进装备制造业培养高素质技术技能人才的公办高职院校。",
+    )
     member, school_token = make_user(org=school)
-    tea_school = make_org(kind="school", subtype="高职院校", name="黔南民族职业技术学院", region="522701",
-                          sectors=["tea", "advanced_equipment"], contact_name="王老师")
+    tea_school = make_org(
+        kind="school",
+        subtype="高职院校",
+        name="黔南民族职业技术学院",
+        region="522701",
+        sectors=["tea", "advanced_equipment"],
+        contact_name="王老师",
+    )
     _, tea_token = make_user(org=tea_school)
-    tea_company = make_org(kind="enterprise", subtype="中小微企业", name="都匀毛尖茶业有限公司", region="522701",
-                           sectors=["tea"])
+    tea_company = make_org(
+        kind="enterprise", subtype="中小微企业", name="都匀毛尖茶业有限公司", region="522701", sectors=["tea"]
+    )
     _, company_token = make_user(org=tea_company)
     coordinator, _ = make_user(role="coordinator")
 
     client = app.test_client()
-    program = api_post(client, school_token, title=PROGRAM, quantity=45,
-                       description="培养数控编程与数控加工人才：开设数控车床、数控铣床与加工中心实训，学生掌握 "
-                                   "FANUC、西门子数控系统的编程与操作，可胜任数控车床操作工、数控编程员等岗位。")
-    api_post(client, school_token, category="training_base", title="数控加工实训基地对外开放",
-             description="拥有数控车床 40 台、加工中心 12 台，可承接企业员工数控技能培训与生产性实训。")
-    api_post(client, tea_token, title="机电一体化技术专业", sectors=["advanced_equipment"],
-             description="培养机电设备安装调试与维修人才，课程含 PLC、数控机床维修。")
-    api_post(client, tea_token, title="茶叶生产与加工技术专业", sectors=["tea"],
-             description="培养茶叶种植、茶叶加工与茶叶审评人才，与都匀毛尖茶企合作开设订单班。")
-    api_post(client, company_token, direction="need", category="talent", title="招聘茶叶加工技术员",
-             sectors=["tea"], quantity=6, description="负责都匀毛尖茶叶加工、杀青与揉捻设备操作。")
-    api_post(client, company_token, direction="need", category="training", title="茶叶加工设备数控化改造培训",
-             sectors=["tea", "advanced_equipment"], description="为员工开展数控设备操作与维护培训。")
-    return Catalogue(school=school, school_email=member.email, coordinator_email=coordinator.email,
-                     program_id=program["id"])
+    program = api_post(
+        client,
+        school_token,
+        title=PROGRAM,
+        quantity=45,
+        description="培养数控编程与数控加工人才：开设数控车床、数控铣床与加工中心实训，学生掌握 "
+        "FANUC、西门子数控系统的编程与操作，可胜任数控车床操作工、数控编程员等岗位。",
+    )
+    api_post(
+        client,
+        school_token,
+        category="training_base",
+        title="数控加工实训基地对外开放",
+        description="拥有数控车床 40 台、加工中心 12 台，可承接企业员工数控技能培训与生产性实训。",
+    )
+    api_post(
+        client,
+        tea_token,
+        title="机电一体化技术专业",
+        sectors=["advanced_equipment"],
+        description="培养机电设备安装调试与维修人才，课程含 PLC、数控机床维修。",
+    )
+    api_post(
+        client,
+        tea_token,
+        title="茶叶生产与加工技术专业",
+        sectors=["tea"],
+        description="培养茶叶种植、茶叶加工与茶叶审评人才，与都匀毛尖茶企合作开设订单班。",
+    )
+    api_post(
+        client,
+        company_token,
+        direction="need",
+        category="talent",
+        title="招聘茶叶加工技术员",
+        sectors=["tea"],
+        quantity=6,
+        description="负责都匀毛尖茶叶加工、杀青与揉捻设备操作。",
+    )
+    api_post(
+        client,
+        company_token,
+        direction="need",
+        category="training",
+        title="茶叶加工设备数控化改造培训",
+        sectors=["tea", "advanced_equipment"],
+        description="为员工开展数控设备操作与维护培训。",
+    )
+    return Catalogue(
+        school=school, school_email=member.email, coordinator_email=coordinator.email, program_id=program["id"]
+    )
 
 
 def label_of(text: str) -> re.Pattern:
@@ -87,8 +137,10 @@ def flash(page: Page):
 
 # --- A, B, C: register, post, match, contact; the school accepts; a coordinator verifies -------------------
 
+
 def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
-        live_server, new_page, log_in, screenshots, catalogue, count):
+    live_server, new_page, log_in, screenshots, catalogue, count
+):
     # A. A new enterprise registers …
     company = new_page("desktop")
     company.goto(f"{live_server}/")
@@ -132,7 +184,7 @@ def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
     first = cards.first
     expect(first.get_by_role("heading", level=3)).to_have_text(PROGRAM)
     expect(first).to_contain_text("贵州装备职业学院")
-    expect(first.locator(".snippet mark").first).to_be_visible()     # the matched words, highlighted
+    expect(first.locator(".snippet mark").first).to_be_visible()  # the matched words, highlighted
     reasons = first.locator(".why > p")
     expect(reasons).to_contain_text(re.compile(r"推荐理由：关键词匹配：[^；]*数控"))
     expect(reasons).to_contain_text("类别互补：人才需求 ↔ 专业与课程供给")
@@ -197,7 +249,7 @@ def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
     expect(pending).to_contain_text("贵阳市观山湖区")
     expect(pending).to_contain_text("共 1 条，其中已发布 1 条")
     expect(pending).to_contain_text(ENTERPRISE_EMAIL)
-    expect(coordinator.get_by_role("article", name="贵州装备职业学院")).to_have_count(0)   # already verified
+    expect(coordinator.get_by_role("article", name="贵州装备职业学院")).to_have_count(0)  # already verified
     screenshots(coordinator, "coordinator-verify")
     pending.get_by_role("button", name="认证", exact=True).click()
     expect(flash(coordinator)).to_contain_text(f"已认证「{ENTERPRISE}」")
@@ -219,11 +271,12 @@ def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
     found.click()
     expect(visitor.get_by_role("heading", name=NEED, level=1)).to_be_visible()
     expect(visitor.get_by_role("link", name=ENTERPRISE)).to_be_visible()
-    expect(visitor.get_by_text("0851-8123 4567")).to_have_count(0)   # contact details stay private
+    expect(visitor.get_by_text("0851-8123 4567")).to_have_count(0)  # contact details stay private
     assert count(Organization) == 4 and count(Posting) == 7
 
 
 # --- D: a form with bad fields shows each message beside its field --------------------------------
+
 
 def error_beside(page: Page, label: str, message: str | re.Pattern) -> None:
     """The field is marked invalid, points at its message, and the message is shown right under it."""
@@ -243,7 +296,8 @@ def error_beside(page: Page, label: str, message: str | re.Pattern) -> None:
 
 
 def test_the_posting_form_shows_each_message_beside_its_field_and_creates_nothing(
-        live_server, new_page, log_in, screenshots, make_org, make_user, count):
+    live_server, new_page, log_in, screenshots, make_org, make_user, count
+):
     org = make_org(kind="enterprise", name="贵州黔茶机械有限公司", region="520115", sectors=["advanced_equipment"])
     user, _ = make_user(org=org)
     page = new_page("desktop")
@@ -253,14 +307,14 @@ def test_the_posting_form_shows_each_message_beside_its_field_and_creates_nothin
 
     # An empty title and a description over 5,000 characters.
     page.get_by_label("类别").select_option("talent")
-    page.get_by_label("详细说明").fill("熟悉数控车床操作。" * 560)   # 5,040 characters
+    page.get_by_label("详细说明").fill("熟悉数控车床操作。" * 560)  # 5,040 characters
     page.get_by_role("button", name="发布", exact=True).click()
 
     expect(page.get_by_role("heading", name="发布需求或供给", level=1)).to_be_visible()
     expect(page.locator("#error-summary")).to_contain_text("提交未成功")
     error_beside(page, "标题", "不能为空。")
     error_beside(page, "详细说明", "不能超过 5000 个字符（现为 5040 个）。")
-    expect(page.get_by_label("详细说明")).to_have_value("熟悉数控车床操作。" * 560)   # nothing typed is lost
+    expect(page.get_by_label("详细说明")).to_have_value("熟悉数控车床操作。" * 560)  # nothing typed is lost
     expect(page.get_by_label("类别")).to_have_value("talent")
     assert count(Posting) == 0
     screenshots(page, "posting-form-error")
@@ -291,7 +345,7 @@ def test_registration_errors_show_beside_their_fields(live_server, new_page, fit
     page.goto(f"{live_server}/register")
     page.get_by_label("机构名称").fill("贵州测试学院")
     page.get_by_role("radio", name="院校").check()
-    page.get_by_label("机构细分类型").select_option("中小微企业")   # an enterprise subtype for a school
+    page.get_by_label("机构细分类型").select_option("中小微企业")  # an enterprise subtype for a school
     page.get_by_label("所在地区").select_option(label="都匀市")
     page.get_by_label("登录邮箱").fill(taken.email)
     page.get_by_label(label_of("密码")).fill("short")
@@ -309,6 +363,7 @@ def test_registration_errors_show_beside_their_fields(live_server, new_page, fit
 
 
 # --- public pages at both widths ----------------------------------------------------------------------
+
 
 def test_home_and_search_with_facets_at_phone_and_desktop_widths(live_server, new_page, screenshots, catalogue):
     page = new_page("phone")

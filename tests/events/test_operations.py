@@ -52,13 +52,19 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def event_input(**fields: Any) -> dict[str, Any]:
     """What a coordinator fills in, validated by EventInSchema (deadlines relative to now)."""
-    data = {"title": "遵义装备制造校企洽谈会", "venue": "遵义市会展中心",
-            "held_on": (NOW + timedelta(days=30)).astimezone(LOCAL_TZ).date().isoformat(),
-            "registration_deadline": (NOW + timedelta(days=10)).isoformat(),
-            "request_deadline": (NOW + timedelta(days=20)).isoformat(),
-            "requires_approval": False, "first_slot": "14:00", "slot_minutes": 20, "slot_count": 3,
-            "table_count": 2,
-            "table_names": None}   # EventInSchema's post_load needs the key even when tables are counted
+    data = {
+        "title": "遵义装备制造校企洽谈会",
+        "venue": "遵义市会展中心",
+        "held_on": (NOW + timedelta(days=30)).astimezone(LOCAL_TZ).date().isoformat(),
+        "registration_deadline": (NOW + timedelta(days=10)).isoformat(),
+        "request_deadline": (NOW + timedelta(days=20)).isoformat(),
+        "requires_approval": False,
+        "first_slot": "14:00",
+        "slot_minutes": 20,
+        "slot_count": 3,
+        "table_count": 2,
+        "table_names": None,
+    }  # EventInSchema's post_load needs the key even when tables are counted
     data.update(fields)
     return EventInSchema().load(data)
 
@@ -92,8 +98,15 @@ class Fair:
 
     def ask(self, sender: str, receiver: str, *, priority: int = 3, index: Any = None) -> MeetingRequest:
         """A member of `sender` asks `receiver` for a meeting."""
-        return ops.request_meeting(self.event(), self.participant(sender), self.participant(receiver),
-                                   self.member(sender), priority=priority, reason="希望洽谈订单班合作", index=index)
+        return ops.request_meeting(
+            self.event(),
+            self.participant(sender),
+            self.participant(receiver),
+            self.member(sender),
+            priority=priority,
+            reason="希望洽谈订单班合作",
+            index=index,
+        )
 
     def agree(self, sender: str, receiver: str, *, priority: int = 3) -> MeetingRequest:
         """A request that the receiver accepted."""
@@ -108,19 +121,29 @@ class Fair:
         return ops.publish_schedule(event, self.coordinator(), event.version)
 
     def meetings(self) -> list[Meeting]:
-        return list(db.session.scalars(select(Meeting).where(Meeting.event_id == self.event_id)
-                                       .order_by(Meeting.id)))
+        return list(db.session.scalars(select(Meeting).where(Meeting.event_id == self.event_id).order_by(Meeting.id)))
 
     def meeting_between(self, a: str, b: str) -> Meeting | None:
         orgs = {self.org_ids[a], self.org_ids[b]}
-        return next((m for m in self.meetings() if {m.request.from_participant.organization_id,
-                                                    m.request.to_participant.organization_id} == orgs), None)
+        return next(
+            (
+                m
+                for m in self.meetings()
+                if {m.request.from_participant.organization_id, m.request.to_participant.organization_id} == orgs
+            ),
+            None,
+        )
 
     def notes(self, member: str, page: str = "") -> list[Notification]:
         """The member's notifications that link to this event (to `page` of it, if given)."""
         prefix = f"/events/{self.event_id}/{page}"
-        return [n for n in db.session.scalars(select(Notification).where(
-            Notification.user_id == self.member_ids[member]).order_by(Notification.id)) if n.link.startswith(prefix)]
+        return [
+            n
+            for n in db.session.scalars(
+                select(Notification).where(Notification.user_id == self.member_ids[member]).order_by(Notification.id)
+            )
+            if n.link.startswith(prefix)
+        ]
 
 
 @pytest.fixture
@@ -177,9 +200,12 @@ def check_schedule(fair: Fair) -> list[Meeting]:
 def test_a_coordinator_creates_an_event_with_consecutive_slots_in_china_time(app, make_user):
     coordinator, _ = make_user(role="coordinator")
     with app.app_context():
-        event = ops.create_event(event_input(held_on="2031-05-20", first_slot="14:00", slot_minutes=20,
-                                             slot_count=4, pause_minutes=5, table_count=3),
-                                 db.session.get(User, coordinator.id))
+        event = ops.create_event(
+            event_input(
+                held_on="2031-05-20", first_slot="14:00", slot_minutes=20, slot_count=4, pause_minutes=5, table_count=3
+            ),
+            db.session.get(User, coordinator.id),
+        )
         db.session.commit()
         event_id = event.id
 
@@ -217,16 +243,22 @@ def test_a_member_cannot_create_an_event(app, make_org, make_user, count):
     assert count(Event) == 0
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"registration_deadline": "2030-06-10T12:00:00", "request_deadline": "2030-06-09T12:00:00"}, "request_deadline"),
-    ({"min_meetings": 5, "max_meetings": 2}, "max_meetings"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (
+            {"registration_deadline": "2030-06-10T12:00:00", "request_deadline": "2030-06-09T12:00:00"},
+            "request_deadline",
+        ),
+        ({"min_meetings": 5, "max_meetings": 2}, "max_meetings"),
+    ],
+)
 def test_inconsistent_event_details_are_refused_and_nothing_is_written(app, make_user, count, fields, field):
     coordinator, _ = make_user(role="coordinator")
     with app.app_context():
         with pytest.raises(InvalidInput) as refused:
             ops.create_event(event_input(**fields), db.session.get(User, coordinator.id))
-        db.session.commit()   # a caller committing after the error must still write nothing
+        db.session.commit()  # a caller committing after the error must still write nothing
         assert list(refused.value.fields) == [field]
     assert (count(Event), count(EventSlot), count(EventTable)) == (0, 0, 0)
 
@@ -235,7 +267,7 @@ def test_a_second_coordinator_working_from_an_old_version_gets_a_conflict(app, m
     fair = make_fair()
     other, _ = make_user(role="coordinator")
     with app.app_context():
-        seen = fair.event().version   # both coordinators open the edit form at this version
+        seen = fair.event().version  # both coordinators open the edit form at this version
 
     with app.app_context():
         event = fair.event()
@@ -254,8 +286,12 @@ def test_a_second_coordinator_working_from_an_old_version_gets_a_conflict(app, m
         event = fair.event()
         assert event.title == "装备制造校企洽谈会（第二场）" and event.venue == "遵义市会展中心"
         # Reloaded, the second coordinator can make the change.
-        ops.update_event(event, event_input(title=event.title, venue="贵阳国际会议中心"),
-                         db.session.get(User, other.id), event.version)
+        ops.update_event(
+            event,
+            event_input(title=event.title, venue="贵阳国际会议中心"),
+            db.session.get(User, other.id),
+            event.version,
+        )
         db.session.commit()
         assert fair.event().venue == "贵阳国际会议中心"
 
@@ -299,7 +335,7 @@ def test_building_and_publishing_from_a_stale_version_are_refused(app, make_fair
         built_from = event.version
         ops.build_schedule(event, fair.coordinator(), built_from, time_limit=SOLVER_SECONDS)
         db.session.commit()
-        assert event.version > built_from   # the solver's report changed the event
+        assert event.version > built_from  # the solver's report changed the event
 
         with pytest.raises(Conflict):
             ops.publish_schedule(event, fair.coordinator(), built_from)
@@ -316,7 +352,7 @@ def test_registration_waits_for_approval_and_registering_again_changes_nothing(a
         event = fair.event()
         participant = ops.register(event, fair.member("college"))
         assert participant.status == "pending"
-        again = ops.register(event, fair.member("college_2"))   # a colleague registers too
+        again = ops.register(event, fair.member("college_2"))  # a colleague registers too
         assert again.id == participant.id
         with pytest.raises(PermissionDenied):
             ops.decide_registration(participant, True, fair.member("factory"))
@@ -328,8 +364,11 @@ def test_registration_waits_for_approval_and_registering_again_changes_nothing(a
 
 def test_registration_closes_at_its_deadline(app, make_fair, count):
     now = datetime.now(UTC)
-    fair = make_fair(register=False, registration_deadline=(now - timedelta(hours=1)).isoformat(),
-                     request_deadline=(now + timedelta(days=3)).isoformat())
+    fair = make_fair(
+        register=False,
+        registration_deadline=(now - timedelta(hours=1)).isoformat(),
+        request_deadline=(now + timedelta(days=3)).isoformat(),
+    )
     with app.app_context():
         with pytest.raises(InvalidInput) as closed:
             ops.register(fair.event(), fair.member("factory"))
@@ -380,9 +419,10 @@ def test_only_approved_participants_ask_for_meetings(app, make_fair):
         assert "to_participant" in refused.value.fields
         with pytest.raises(InvalidInput):
             fair.ask("college", "factory")
-        with pytest.raises(PermissionDenied):   # asking on another organization's behalf
-            ops.request_meeting(fair.event(), fair.participant("academy"), fair.participant("factory"),
-                                fair.member("mine"), priority=3)
+        with pytest.raises(PermissionDenied):  # asking on another organization's behalf
+            ops.request_meeting(
+                fair.event(), fair.participant("academy"), fair.participant("factory"), fair.member("mine"), priority=3
+            )
 
 
 def test_one_request_per_pair_in_either_direction_while_pending_or_accepted(app, make_fair, count):
@@ -396,7 +436,7 @@ def test_one_request_per_pair_in_either_direction_while_pending_or_accepted(app,
         ops.answer_request(request, True, fair.member("college"))
         with pytest.raises(InvalidInput):
             fair.ask("college", "factory")
-        fair.ask("factory", "academy")   # another pair is fine
+        fair.ask("factory", "academy")  # another pair is fine
         db.session.commit()
     assert count(MeetingRequest) == 2
 
@@ -435,7 +475,7 @@ def test_the_receiving_members_are_notified_and_only_they_answer_once(app, make_
 
         ops.answer_request(request, True, fair.member("college_2"))
         assert request.status == "accepted" and request.answered_at is not None
-        assert len(fair.notes("factory", "requests")) == 1   # the asking side hears the answer
+        assert len(fair.notes("factory", "requests")) == 1  # the asking side hears the answer
         with pytest.raises(InvalidInput) as twice:
             ops.answer_request(request, False, fair.member("college"))
         assert list(twice.value.fields) == ["status"]
@@ -444,11 +484,13 @@ def test_the_receiving_members_are_notified_and_only_they_answer_once(app, make_
 
 def test_requests_after_the_request_deadline_are_refused(app, make_fair):
     now = datetime.now(UTC)
-    fair = make_fair(registration_deadline=(now + timedelta(hours=1)).isoformat(),
-                     request_deadline=(now + timedelta(hours=2)).isoformat())
+    fair = make_fair(
+        registration_deadline=(now + timedelta(hours=1)).isoformat(),
+        request_deadline=(now + timedelta(hours=2)).isoformat(),
+    )
     with app.app_context():
         event = fair.event()
-        event.request_deadline = now - timedelta(minutes=1)   # time has passed
+        event.request_deadline = now - timedelta(minutes=1)  # time has passed
         event.registration_deadline = now - timedelta(hours=1)
         with pytest.raises(InvalidInput) as closed:
             fair.ask("factory", "college")
@@ -464,7 +506,7 @@ def test_pending_requests_are_reminded_once_a_day_and_expire_after_the_deadline(
         waiting = fair.ask("factory", "college")
         answered = fair.agree("mine", "college")
         db.session.commit()
-        assert ops.remind_all() == (0, 0)   # asked just now: no reminder yet
+        assert ops.remind_all() == (0, 0)  # asked just now: no reminder yet
         notified = len(fair.notes("college"))
 
         waiting.created_at -= timedelta(hours=25)
@@ -474,10 +516,10 @@ def test_pending_requests_are_reminded_once_a_day_and_expire_after_the_deadline(
         db.session.commit()
         assert len(fair.notes("college")) == notified + 1 and len(fair.notes("college_2")) == notified + 1
         assert "贵州精工机床有限公司" in fair.notes("college")[-1].title
-        assert ops.remind_all() == (0, 0)   # not again right after
+        assert ops.remind_all() == (0, 0)  # not again right after
         assert len(fair.notes("college")) == notified + 1
 
-        waiting.reminded_at -= timedelta(hours=25)   # a day later
+        waiting.reminded_at -= timedelta(hours=25)  # a day later
         assert ops.expire_and_remind(fair.event()) == (0, 1)
 
         event = fair.event()
@@ -497,9 +539,12 @@ def test_pending_requests_are_reminded_once_a_day_and_expire_after_the_deadline(
 def test_the_schedule_places_every_accepted_request_and_keeps_every_rule(app, make_fair):
     fair = make_fair(slot_count=3, table_count=2)
     with app.app_context():
-        accepted = [fair.agree("factory", "college", priority=5), fair.agree("factory", "academy", priority=3),
-                    fair.agree("mine", "college", priority=4)]
-        fair.ask("mine", "academy", priority=2)   # still pending: not scheduled
+        accepted = [
+            fair.agree("factory", "college", priority=5),
+            fair.agree("factory", "academy", priority=3),
+            fair.agree("mine", "college", priority=4),
+        ]
+        fair.ask("mine", "academy", priority=2)  # still pending: not scheduled
         slots = [slot.id for slot in fair.event().slots]
         ops.set_unavailable(fair.participant("factory"), [slots[0]], fair.member("factory"))
         ops.set_unavailable(fair.participant("college"), [slots[2]], fair.member("college"))
@@ -560,7 +605,7 @@ def test_rescheduling_keeps_published_meetings_in_place(app, make_fair):
 
         kept = fair.meeting_between("factory", "college")
         assert kept.id == published.id and (kept.slot_id, kept.table_id) == where and kept.published
-        assert fair.meeting_between("mine", "college") is None   # no room left beside the published meeting
+        assert fair.meeting_between("mine", "college") is None  # no room left beside the published meeting
         assert [m.id for m in check_schedule(fair)] == [published.id]
         assert fair.event().schedule_report["kept"] == 1
 
@@ -577,7 +622,8 @@ def test_rescheduling_may_move_published_meetings_when_asked(app, make_fair):
         assert len(meetings) == 2
         assert fair.meeting_between("factory", "college").slot_id != where[0]
         assert fair.event().schedule_report["objective"] == pytest.approx(
-            sum(ops.request_weight(m.request) for m in meetings))
+            sum(ops.request_weight(m.request) for m in meetings)
+        )
 
 
 def test_a_published_meeting_in_a_slot_marked_unavailable_later_needs_rearranging(app, make_fair):
@@ -616,7 +662,7 @@ def test_an_agenda_shows_published_meetings_in_time_order(app, make_fair):
         fair.build()
         db.session.commit()
         factory = fair.participant("factory")
-        assert ops.agenda(factory) == []   # a draft is not shown
+        assert ops.agenda(factory) == []  # a draft is not shown
         drafts = ops.agenda(factory, published_only=False)
         assert len(drafts) == 2
 
@@ -632,10 +678,13 @@ def test_an_agenda_shows_published_meetings_in_time_order(app, make_fair):
         agenda = ops.agenda(fair.participant("factory"))
         assert [m.id for m in agenda] == [second.id, first.id]
         assert agenda[0].slot.starts_at < agenda[1].slot.starts_at
-        assert {ops.other_side(m, factory).organization.name for m in agenda} == {"遵义职业技术学院",
-                                                                                 "黔南民族职业技术学院"}
-        assert [m.id for m in ops.agenda(fair.participant("college"))] == [fair.meeting_between("factory",
-                                                                                                "college").id]
+        assert {ops.other_side(m, factory).organization.name for m in agenda} == {
+            "遵义职业技术学院",
+            "黔南民族职业技术学院",
+        }
+        assert [m.id for m in ops.agenda(fair.participant("college"))] == [
+            fair.meeting_between("factory", "college").id
+        ]
         assert ops.agenda(fair.participant("mine")) == []
 
 
@@ -677,9 +726,11 @@ def test_meetings_with_a_side_not_checked_in_are_flagged(app, make_fair):
         db.session.commit()
         assert [m.id for m in ops.absent_meetings(event)] == [fair.meeting_between("mine", "college").id]
 
-        ops.check_in(fair.participant("academy"), fair.coordinator(), present=False)   # checked in by mistake
-        assert {m.id for m in ops.absent_meetings(event)} == {fair.meeting_between("mine", "college").id,
-                                                              fair.meeting_between("factory", "academy").id}
+        ops.check_in(fair.participant("academy"), fair.coordinator(), present=False)  # checked in by mistake
+        assert {m.id for m in ops.absent_meetings(event)} == {
+            fair.meeting_between("mine", "college").id,
+            fair.meeting_between("factory", "academy").id,
+        }
 
 
 def test_draft_meetings_are_not_flagged_as_absent(app, make_fair):
@@ -756,8 +807,11 @@ def test_outcomes_are_grouped_by_organization_pair_across_stages(app, make_fair)
         assert college > factory
         assert set(pairs) == {(factory, college), (min(mine, academy), max(mine, academy))}
         recorded = {(o.organization_id, o.stage, o.outcome) for o in pairs[(factory, college)]}
-        assert recorded == {(college, "event", "follow_up"), (factory, "event", "intention"),
-                            (factory, "follow_up", "agreement")}
+        assert recorded == {
+            (college, "event", "follow_up"),
+            (factory, "event", "intention"),
+            (factory, "follow_up", "agreement"),
+        }
         assert [o.outcome for o in pairs[(min(mine, academy), max(mine, academy))]] == ["no_interest"]
 
 
@@ -765,7 +819,7 @@ def test_the_follow_up_survey_asks_the_members_of_both_sides(app, make_fair):
     fair = make_fair(slot_count=3, table_count=2)
     with app.app_context():
         published_meeting(fair, "factory", "college")
-        fair.agree("mine", "academy")   # accepted after publishing: only a draft meeting
+        fair.agree("mine", "academy")  # accepted after publishing: only a draft meeting
         fair.build()
         db.session.commit()
         with pytest.raises(PermissionDenied):
@@ -774,7 +828,7 @@ def test_the_follow_up_survey_asks_the_members_of_both_sides(app, make_fair):
         asked = ops.send_follow_up_survey(fair.event(), fair.coordinator())
         db.session.commit()
 
-        assert asked == 3   # the factory's member and the college's two
+        assert asked == 3  # the factory's member and the college's two
         for member in ("factory", "college", "college_2"):
             assert len(fair.notes(member, "outcomes")) == 1
         assert fair.notes("mine", "outcomes") == [] and fair.notes("academy", "outcomes") == []
@@ -791,15 +845,40 @@ def post(org: Organization, actor: User, **fields: Any) -> None:
 def test_recommended_counterparts_rank_the_matching_school_first_and_skip_the_same_kind(app, make_fair):
     fair = make_fair()
     with app.app_context():
-        post(fair.org("factory"), fair.member("factory"), direction="need", category="talent",
-             title="招聘数控车床操作工", description="招聘数控车床操作工 20 名，要求熟悉数控编程与数控加工。")
-        post(fair.org("college"), fair.member("college"), direction="offer", category="program",
-             title="数控技术专业", description="数控技术专业培养数控车床操作、数控编程与数控加工人才。")
-        post(fair.org("academy"), fair.member("academy"), direction="offer", category="program",
-             title="茶叶生产与加工技术专业", description="培养茶园管理、茶叶加工与茶艺人才。", sectors=["tea"])
+        post(
+            fair.org("factory"),
+            fair.member("factory"),
+            direction="need",
+            category="talent",
+            title="招聘数控车床操作工",
+            description="招聘数控车床操作工 20 名，要求熟悉数控编程与数控加工。",
+        )
+        post(
+            fair.org("college"),
+            fair.member("college"),
+            direction="offer",
+            category="program",
+            title="数控技术专业",
+            description="数控技术专业培养数控车床操作、数控编程与数控加工人才。",
+        )
+        post(
+            fair.org("academy"),
+            fair.member("academy"),
+            direction="offer",
+            category="program",
+            title="茶叶生产与加工技术专业",
+            description="培养茶园管理、茶叶加工与茶艺人才。",
+            sectors=["tea"],
+        )
         # Another enterprise offering just what the factory needs: still not a counterpart at this event.
-        post(fair.org("mine"), fair.member("mine"), direction="offer", category="talent",
-             title="数控车床操作工", description="可输送熟练数控车床操作工，熟悉数控编程与数控加工。")
+        post(
+            fair.org("mine"),
+            fair.member("mine"),
+            direction="offer",
+            category="talent",
+            title="数控车床操作工",
+            description="可输送熟练数控车床操作工，熟悉数控编程与数控加工。",
+        )
         db.session.commit()
         index = get_search_index()
         sync_index(index)
@@ -816,8 +895,9 @@ def test_recommended_counterparts_rank_the_matching_school_first_and_skip_the_sa
         other_school = next(c for c in recommended if c.participant.organization.name == "黔南民族职业技术学院")
         assert best.score > other_school.score
 
-        from_school = [c.participant.organization.name for c in
-                       ops.recommended_counterparts(fair.participant("college"), index)]
+        from_school = [
+            c.participant.organization.name for c in ops.recommended_counterparts(fair.participant("college"), index)
+        ]
         assert sorted(from_school) == sorted(["贵州精工机床有限公司", "盘江煤电集团"])
 
         # A request made with the index keeps how well the pair matches: it weighs more in the schedule.

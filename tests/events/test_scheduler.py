@@ -49,8 +49,12 @@ def random_instance(rng: random.Random, fixed: bool = True) -> dict[str, Any]:
         weight = rng.choice([0, rng.randint(1, 5), round(rng.uniform(0, 5), 2), round(rng.uniform(0, 1), 3)])
         requests.append({"id": f"r{i}", "a": a, "b": b, "weight": weight})
     count = rng.randint(1, 3)
-    instance = {"slots": slots, "tables": count if rng.random() < 0.5 else [f"T-{i}" for i in range(count)],
-                "participants": participants, "requests": requests}
+    instance = {
+        "slots": slots,
+        "tables": count if rng.random() < 0.5 else [f"T-{i}" for i in range(count)],
+        "participants": participants,
+        "requests": requests,
+    }
     if fixed and rng.random() < 0.3:
         instance["fixed"] = one_valid_fixed_meeting(rng, instance)
     return instance
@@ -80,7 +84,8 @@ def could_meet(instance: dict[str, Any]) -> set[str]:
     for request in instance["requests"]:
         sides = [people[request["a"]], people[request["b"]]]
         if all(p.get("max_meetings") != 0 for p in sides) and any(
-                all(s["id"] not in p.get("unavailable", []) for p in sides) for s in instance["slots"]):
+            all(s["id"] not in p.get("unavailable", []) for p in sides) for s in instance["slots"]
+        ):
             result.update((request["a"], request["b"]))
     return result
 
@@ -118,10 +123,15 @@ def exhaustive(instance: dict[str, Any]) -> tuple[float, tuple[int, float]]:
             if slot is None:
                 visit(i + 1, weight)
                 continue
-            if (used[slot] >= tables or (a, slot) in busy or (b, slot) in busy
-                    or any(slot in people[p].get("unavailable", []) for p in (a, b))
-                    or any(people[p].get("max_meetings") is not None and count[p] >= people[p]["max_meetings"]
-                           for p in (a, b))):
+            if (
+                used[slot] >= tables
+                or (a, slot) in busy
+                or (b, slot) in busy
+                or any(slot in people[p].get("unavailable", []) for p in (a, b))
+                or any(
+                    people[p].get("max_meetings") is not None and count[p] >= people[p]["max_meetings"] for p in (a, b)
+                )
+            ):
                 continue
             busy.update({(a, slot), (b, slot)})
             used[slot] += 1
@@ -225,10 +235,15 @@ def test_fair_mode_lifts_the_starved_participant_and_keeps_the_most_weight(order
     # One table, two slots. Weight alone: A meets B and C (10) and D gets nothing. The fairest
     # schedules give everyone a meeting: A–B + C–D (6) or A–C + B–D (7); the heavier must win.
     instance = {
-        "slots": [{"id": "s1"}, {"id": "s2"}], "tables": 1,
+        "slots": [{"id": "s1"}, {"id": "s2"}],
+        "tables": 1,
         "participants": [{"id": p} for p in order],
-        "requests": [{"id": "ab", "a": "A", "b": "B", "weight": 5}, {"id": "ac", "a": "A", "b": "C", "weight": 5},
-                     {"id": "cd", "a": "C", "b": "D", "weight": 1}, {"id": "bd", "a": "B", "b": "D", "weight": 2}],
+        "requests": [
+            {"id": "ab", "a": "A", "b": "B", "weight": 5},
+            {"id": "ac", "a": "A", "b": "C", "weight": 5},
+            {"id": "cd", "a": "C", "b": "D", "weight": 1},
+            {"id": "bd", "a": "B", "b": "D", "weight": 2},
+        ],
     }
 
     greedy = solve(instance, lp_relaxation=lp)
@@ -239,17 +254,25 @@ def test_fair_mode_lifts_the_starved_participant_and_keeps_the_most_weight(order
     assert fair["min_meetings"] == 1 and fewest_meetings(instance, fair) == 1
     assert fair["objective"] == 7 and {m["request"] for m in fair["meetings"]} == {"ac", "bd"}
     assert [(s["name"], s["status"], s["value"]) for s in fair["stages"]] == [
-        ("min_meetings", "optimal", 1), ("weight", "optimal", 7)]
+        ("min_meetings", "optimal", 1),
+        ("weight", "optimal", 7),
+    ]
 
 
 @pytest.mark.parametrize("lp", [True, False], ids=["lp+cp-sat", "cp-sat"])
 def test_max_meetings_caps_a_popular_participant(lp):
     # A is wanted by B, C and D, each free in one slot only; A accepts two meetings at most.
-    instance = {"slots": [{"id": "s1"}, {"id": "s2"}, {"id": "s3"}], "tables": 3,
-                "participants": [{"id": "A", "max_meetings": 2}, {"id": "B", "unavailable": ["s2", "s3"]},
-                                 {"id": "C", "unavailable": ["s1", "s3"]}, {"id": "D", "unavailable": ["s1", "s2"]}],
-                "requests": [{"id": "a" + b.lower(), "a": "A", "b": b, "weight": w}
-                             for b, w in (("B", 3), ("C", 2), ("D", 4))]}
+    instance = {
+        "slots": [{"id": "s1"}, {"id": "s2"}, {"id": "s3"}],
+        "tables": 3,
+        "participants": [
+            {"id": "A", "max_meetings": 2},
+            {"id": "B", "unavailable": ["s2", "s3"]},
+            {"id": "C", "unavailable": ["s1", "s3"]},
+            {"id": "D", "unavailable": ["s1", "s2"]},
+        ],
+        "requests": [{"id": "a" + b.lower(), "a": "A", "b": b, "weight": w} for b, w in (("B", 3), ("C", 2), ("D", 4))],
+    }
 
     result = solve(instance, lp_relaxation=lp)
 
@@ -265,20 +288,29 @@ def test_the_lp_relaxation_proves_a_large_two_sided_event_optimal():
     rng = random.Random(5)
     slots = [{"id": f"s{i}"} for i in range(12)]
     enterprises, schools = [f"E{i}" for i in range(180)], [f"S{i}" for i in range(120)]
-    participants = [{"id": p, "unavailable": rng.sample([s["id"] for s in slots], rng.choice([0, 0, 1, 3]))}
-                    for p in enterprises + schools]
+    participants = [
+        {"id": p, "unavailable": rng.sample([s["id"] for s in slots], rng.choice([0, 0, 1, 3]))}
+        for p in enterprises + schools
+    ]
     pairs = set()
     while len(pairs) < 1500:
         pairs.add((rng.choice(enterprises), rng.choice(schools)))
-    requests = [{"id": f"r{i}", "a": a, "b": b, "weight": round(rng.uniform(1, 5), 2)}
-                for i, (a, b) in enumerate(sorted(pairs))]
+    requests = [
+        {"id": f"r{i}", "a": a, "b": b, "weight": round(rng.uniform(1, 5), 2)} for i, (a, b) in enumerate(sorted(pairs))
+    ]
     instance = {"slots": slots, "tables": 60, "participants": participants, "requests": requests}
     people = {p["id"]: p for p in participants}
     light = sorted(requests, key=lambda r: r["weight"])[:5]
-    instance["fixed"] = [{"request": r["id"], "table": 60 - i,
-                          "slot": next(s["id"] for s in slots if all(s["id"] not in people[p]["unavailable"]
-                                                                      for p in (r["a"], r["b"])))}
-                         for i, r in enumerate(light)]
+    instance["fixed"] = [
+        {
+            "request": r["id"],
+            "table": 60 - i,
+            "slot": next(
+                s["id"] for s in slots if all(s["id"] not in people[p]["unavailable"] for p in (r["a"], r["b"]))
+            ),
+        }
+        for i, r in enumerate(light)
+    ]
 
     result = solve(instance, time_limit=4)
 
@@ -288,8 +320,12 @@ def test_the_lp_relaxation_proves_a_large_two_sided_event_optimal():
 
 def test_an_odd_cycle_whose_lp_is_fractional_is_still_solved_exactly():
     # Three requests in a triangle, one slot: the LP meets each half-way (1.5); one meeting is the best.
-    instance = {"slots": [{"id": "s1"}], "tables": 2, "participants": [{"id": p} for p in "ABC"],
-                "requests": [{"id": pair, "a": pair[0], "b": pair[1], "weight": 1} for pair in ("AB", "BC", "AC")]}
+    instance = {
+        "slots": [{"id": "s1"}],
+        "tables": 2,
+        "participants": [{"id": p} for p in "ABC"],
+        "requests": [{"id": pair, "a": pair[0], "b": pair[1], "weight": 1} for pair in ("AB", "BC", "AC")],
+    }
 
     result = solve(instance)
 
@@ -301,13 +337,17 @@ def test_an_odd_cycle_whose_lp_is_fractional_is_still_solved_exactly():
 def test_a_large_event_gets_a_valid_schedule_within_the_reported_gap(lp):
     rng = random.Random(42)
     slots = [{"id": f"s{i}", "start": f"{13 + i // 4}:{i % 4 * 15:02d}", "end": ""} for i in range(12)]
-    participants = [{"id": f"P{i}", "unavailable": rng.sample([s["id"] for s in slots], rng.choice([0, 0, 1, 3]))}
-                    for i in range(200)]
+    participants = [
+        {"id": f"P{i}", "unavailable": rng.sample([s["id"] for s in slots], rng.choice([0, 0, 1, 3]))}
+        for i in range(200)
+    ]
     pairs = set()
     while len(pairs) < 1000:
         pairs.add(tuple(sorted(rng.sample(range(200), 2))))
-    requests = [{"id": f"r{i}", "a": f"P{a}", "b": f"P{b}", "weight": round(rng.uniform(0.5, 5), 2)}
-                for i, (a, b) in enumerate(sorted(pairs))]
+    requests = [
+        {"id": f"r{i}", "a": f"P{a}", "b": f"P{b}", "weight": round(rng.uniform(0.5, 5), 2)}
+        for i, (a, b) in enumerate(sorted(pairs))
+    ]
     instance = {"slots": slots, "tables": 40, "participants": participants, "requests": requests}
 
     result = solve(instance, time_limit=5, lp_relaxation=lp)
@@ -340,10 +380,15 @@ def test_rounded_weights_keep_the_bound_honest(seed, lp, monkeypatch):
 
 
 def test_greedy_baseline_takes_the_heaviest_first_into_the_first_feasible_slot():
-    instance = {"slots": [{"id": "s1"}, {"id": "s2"}], "tables": 1,
-                "participants": [{"id": "A", "unavailable": ["s1"]}, {"id": "B"}, {"id": "C"}],
-                "requests": [{"id": "light", "a": "B", "b": "C", "weight": 1},
-                             {"id": "heavy", "a": "A", "b": "B", "weight": 3}]}
+    instance = {
+        "slots": [{"id": "s1"}, {"id": "s2"}],
+        "tables": 1,
+        "participants": [{"id": "A", "unavailable": ["s1"]}, {"id": "B"}, {"id": "C"}],
+        "requests": [
+            {"id": "light", "a": "B", "b": "C", "weight": 1},
+            {"id": "heavy", "a": "A", "b": "B", "weight": 3},
+        ],
+    }
 
     result = greedy_schedule(instance_from_dict(instance))
 
@@ -357,11 +402,16 @@ def test_greedy_baseline_takes_the_heaviest_first_into_the_first_feasible_slot()
 def test_fixed_meetings_stay_where_they_were():
     # Left alone, the solver could put r1 anywhere; fixed, it stays in s2 at table 3 and the
     # other meetings of s2 use other tables.
-    instance = {"slots": [{"id": "s1"}, {"id": "s2"}], "tables": 3,
-                "participants": [{"id": p} for p in "ABCDEFGH"],
-                "requests": [{"id": f"r{i}", "a": a, "b": b, "weight": 1 + i}
-                             for i, (a, b) in enumerate(["AB", "CD", "EF", "GH", "AC", "BD", "EG", "FH"], 1)],
-                "fixed": [{"request": "r1", "slot": "s2", "table": 3}, {"request": "r8", "slot": "s1", "table": 1}]}
+    instance = {
+        "slots": [{"id": "s1"}, {"id": "s2"}],
+        "tables": 3,
+        "participants": [{"id": p} for p in "ABCDEFGH"],
+        "requests": [
+            {"id": f"r{i}", "a": a, "b": b, "weight": 1 + i}
+            for i, (a, b) in enumerate(["AB", "CD", "EF", "GH", "AC", "BD", "EG", "FH"], 1)
+        ],
+        "fixed": [{"request": "r1", "slot": "s2", "table": 3}, {"request": "r8", "slot": "s1", "table": 1}],
+    }
 
     result = solve(instance)
 
@@ -372,11 +422,13 @@ def test_fixed_meetings_stay_where_they_were():
 
 
 def test_fixed_meetings_keep_named_tables():
-    instance = {"slots": [{"id": "s1"}], "tables": ["北区-1", "北区-2"],
-                "participants": [{"id": p} for p in "ABCD"],
-                "requests": [{"id": "r1", "a": "A", "b": "B", "weight": 1}, {"id": "r2", "a": "C", "b": "D",
-                                                                              "weight": 9}],
-                "fixed": [{"request": "r1", "slot": "s1", "table": "北区-1"}]}
+    instance = {
+        "slots": [{"id": "s1"}],
+        "tables": ["北区-1", "北区-2"],
+        "participants": [{"id": p} for p in "ABCD"],
+        "requests": [{"id": "r1", "a": "A", "b": "B", "weight": 1}, {"id": "r2", "a": "C", "b": "D", "weight": 9}],
+        "fixed": [{"request": "r1", "slot": "s1", "table": "北区-1"}],
+    }
 
     result = solve(instance)
 
@@ -384,27 +436,47 @@ def test_fixed_meetings_keep_named_tables():
 
 
 BASE = {
-    "slots": [{"id": "s1"}, {"id": "s2"}], "tables": 2,
+    "slots": [{"id": "s1"}, {"id": "s2"}],
+    "tables": 2,
     "participants": [{"id": "A", "unavailable": ["s2"]}, {"id": "B"}, {"id": "C", "max_meetings": 1}, {"id": "D"}],
-    "requests": [{"id": "r1", "a": "A", "b": "B", "weight": 2}, {"id": "r2", "a": "B", "b": "C", "weight": 1},
-                 {"id": "r3", "a": "C", "b": "D", "weight": 1}, {"id": "r4", "a": "B", "b": "D", "weight": 1}],
+    "requests": [
+        {"id": "r1", "a": "A", "b": "B", "weight": 2},
+        {"id": "r2", "a": "B", "b": "C", "weight": 1},
+        {"id": "r3", "a": "C", "b": "D", "weight": 1},
+        {"id": "r4", "a": "B", "b": "D", "weight": 1},
+    ],
 }
 
 
-@pytest.mark.parametrize("fixed, field, words", [
-    ([{"request": "r1", "slot": "s1", "table": 1}, {"request": "r3", "slot": "s1", "table": 1}],
-     "fixed[1].table", ["table 1", "s1", "fixed[0]"]),
-    ([{"request": "r1", "slot": "s1", "table": 1}, {"request": "r2", "slot": "s1", "table": 2}],
-     "fixed[1].slot", ["'B'", "s1", "fixed[0]"]),
-    ([{"request": "r1", "slot": "s2", "table": 1}], "fixed[0].slot", ["'A'", "unavailable", "s2"]),
-    ([{"request": "r2", "slot": "s1", "table": 1}, {"request": "r3", "slot": "s2", "table": 1}],
-     "fixed[1]", ["'C'", "max_meetings"]),
-    ([{"request": "r1", "slot": "s1", "table": 1}, {"request": "r1", "slot": "s1", "table": 2}],
-     "fixed[1].request", ["'r1'", "twice"]),
-    ([{"request": "r1", "slot": "s1", "table": 3}], "fixed[0].table", ["'3'", "1 to 2"]),
-    ([{"request": "r9", "slot": "s1", "table": 1}], "fixed[0].request", ["'r9'"]),
-    ([{"request": "r1", "slot": "s7", "table": 1}], "fixed[0].slot", ["'s7'"]),
-])
+@pytest.mark.parametrize(
+    "fixed, field, words",
+    [
+        (
+            [{"request": "r1", "slot": "s1", "table": 1}, {"request": "r3", "slot": "s1", "table": 1}],
+            "fixed[1].table",
+            ["table 1", "s1", "fixed[0]"],
+        ),
+        (
+            [{"request": "r1", "slot": "s1", "table": 1}, {"request": "r2", "slot": "s1", "table": 2}],
+            "fixed[1].slot",
+            ["'B'", "s1", "fixed[0]"],
+        ),
+        ([{"request": "r1", "slot": "s2", "table": 1}], "fixed[0].slot", ["'A'", "unavailable", "s2"]),
+        (
+            [{"request": "r2", "slot": "s1", "table": 1}, {"request": "r3", "slot": "s2", "table": 1}],
+            "fixed[1]",
+            ["'C'", "max_meetings"],
+        ),
+        (
+            [{"request": "r1", "slot": "s1", "table": 1}, {"request": "r1", "slot": "s1", "table": 2}],
+            "fixed[1].request",
+            ["'r1'", "twice"],
+        ),
+        ([{"request": "r1", "slot": "s1", "table": 3}], "fixed[0].table", ["'3'", "1 to 2"]),
+        ([{"request": "r9", "slot": "s1", "table": 1}], "fixed[0].request", ["'r9'"]),
+        ([{"request": "r1", "slot": "s7", "table": 1}], "fixed[0].slot", ["'s7'"]),
+    ],
+)
 def test_conflicting_or_unknown_fixed_meetings_are_refused(fixed, field, words):
     with pytest.raises(ScheduleInputError) as caught:
         solve({**BASE, "fixed": fixed})
@@ -423,32 +495,35 @@ def mutate(change) -> dict[str, Any]:
     return instance
 
 
-@pytest.mark.parametrize("change, field, words", [
-    (lambda d: d["requests"][1].update(b="Z"), "requests[1].b", ["'Z'", "'r2'"]),
-    (lambda d: d["requests"][2].update(a="ghost"), "requests[2].a", ["'ghost'", "'r3'"]),
-    (lambda d: d["participants"][1].update(unavailable=["s9"]), "participants[1].unavailable[0]", ["'s9'", "'B'"]),
-    (lambda d: d["slots"].append({"id": "s1"}), "slots[2].id", ["'s1'", "slots[0]"]),
-    (lambda d: d["participants"].append({"id": "C"}), "participants[4].id", ["'C'", "participants[2]"]),
-    (lambda d: d["requests"].append({"id": "r2", "a": "A", "b": "D", "weight": 1}), "requests[4].id", ["'r2'"]),
-    (lambda d: d["requests"][3].update(weight=-1), "requests[3].weight", ["negative", "-1"]),
-    (lambda d: d["requests"][3].update(weight="high"), "requests[3].weight", ["number", "'high'"]),
-    (lambda d: d["requests"][3].update(weight=True), "requests[3].weight", ["number"]),
-    (lambda d: d["requests"][3].update(weight=float("nan")), "requests[3].weight", ["finite"]),
-    (lambda d: d["requests"][0].update(b="A"), "requests[0].b", ["'r1'", "'A'", "same participant"]),
-    (lambda d: d.update(slots=[]), "slots", ["slot"]),
-    (lambda d: d.update(tables=0), "tables", ["at least one table", "0"]),
-    (lambda d: d.update(tables=-3), "tables", ["at least one table", "-3"]),
-    (lambda d: d.update(tables=[]), "tables", ["table"]),
-    (lambda d: d.update(tables=["T1", "T1"]), "tables[1]", ["'T1'"]),
-    (lambda d: d.update(tables="many"), "tables", ["number of tables"]),
-    (lambda d: d["participants"][0].update(max_meetings=-1), "participants[0].max_meetings", ["'A'", "-1"]),
-    (lambda d: d["requests"][0].pop("weight"), "requests[0].weight", ["Missing"]),
-    (lambda d: d.pop("participants"), "participants", ["Missing"]),
-    (lambda d: d["requests"][0].update(wieght=1), "requests[0].wieght", ["Unknown field"]),
-    (lambda d: d.update(requests={"r1": {}}), "requests", ["list"]),
-    (lambda d: d["slots"].__setitem__(0, "s1"), "slots[0]", ["object"]),
-    (lambda d: d["slots"][0].update(id=None), "slots[0].id", ["id"]),
-])
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        (lambda d: d["requests"][1].update(b="Z"), "requests[1].b", ["'Z'", "'r2'"]),
+        (lambda d: d["requests"][2].update(a="ghost"), "requests[2].a", ["'ghost'", "'r3'"]),
+        (lambda d: d["participants"][1].update(unavailable=["s9"]), "participants[1].unavailable[0]", ["'s9'", "'B'"]),
+        (lambda d: d["slots"].append({"id": "s1"}), "slots[2].id", ["'s1'", "slots[0]"]),
+        (lambda d: d["participants"].append({"id": "C"}), "participants[4].id", ["'C'", "participants[2]"]),
+        (lambda d: d["requests"].append({"id": "r2", "a": "A", "b": "D", "weight": 1}), "requests[4].id", ["'r2'"]),
+        (lambda d: d["requests"][3].update(weight=-1), "requests[3].weight", ["negative", "-1"]),
+        (lambda d: d["requests"][3].update(weight="high"), "requests[3].weight", ["number", "'high'"]),
+        (lambda d: d["requests"][3].update(weight=True), "requests[3].weight", ["number"]),
+        (lambda d: d["requests"][3].update(weight=float("nan")), "requests[3].weight", ["finite"]),
+        (lambda d: d["requests"][0].update(b="A"), "requests[0].b", ["'r1'", "'A'", "same participant"]),
+        (lambda d: d.update(slots=[]), "slots", ["slot"]),
+        (lambda d: d.update(tables=0), "tables", ["at least one table", "0"]),
+        (lambda d: d.update(tables=-3), "tables", ["at least one table", "-3"]),
+        (lambda d: d.update(tables=[]), "tables", ["table"]),
+        (lambda d: d.update(tables=["T1", "T1"]), "tables[1]", ["'T1'"]),
+        (lambda d: d.update(tables="many"), "tables", ["number of tables"]),
+        (lambda d: d["participants"][0].update(max_meetings=-1), "participants[0].max_meetings", ["'A'", "-1"]),
+        (lambda d: d["requests"][0].pop("weight"), "requests[0].weight", ["Missing"]),
+        (lambda d: d.pop("participants"), "participants", ["Missing"]),
+        (lambda d: d["requests"][0].update(wieght=1), "requests[0].wieght", ["Unknown field"]),
+        (lambda d: d.update(requests={"r1": {}}), "requests", ["list"]),
+        (lambda d: d["slots"].__setitem__(0, "s1"), "slots[0]", ["object"]),
+        (lambda d: d["slots"][0].update(id=None), "slots[0].id", ["id"]),
+    ],
+)
 def test_each_validation_error_names_its_item(change, field, words):
     with pytest.raises(ScheduleInputError) as caught:
         solve(mutate(change))
@@ -478,8 +553,9 @@ def test_a_time_limit_must_be_positive():
 
 def run(tmp_path: Path, instance: Any, *args: str):
     path = tmp_path / "event.json"
-    path.write_text(instance if isinstance(instance, str) else json.dumps(instance, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        instance if isinstance(instance, str) else json.dumps(instance, ensure_ascii=False), encoding="utf-8"
+    )
     return CliRunner().invoke(main, ["schedule-meetings", str(path), *args])
 
 
@@ -510,12 +586,15 @@ def test_command_with_named_tables_fair_mode_and_readable_output(tmp_path):
     assert "s1:" in readable.stdout and "table 东厅 → r1 A – B" in readable.stdout
 
 
-@pytest.mark.parametrize("content, field", [
-    ('{"slots": [', "instance"),
-    ({"slots": [{"id": "s1"}], "tables": 1, "participants": [{"id": "A"}]}, "requests"),
-    ({**BASE, "requests": [{"id": "r1", "a": "A", "b": "Nobody", "weight": 1}]}, "requests[0].b"),
-    ([1, 2], "instance"),
-])
+@pytest.mark.parametrize(
+    "content, field",
+    [
+        ('{"slots": [', "instance"),
+        ({"slots": [{"id": "s1"}], "tables": 1, "participants": [{"id": "A"}]}, "requests"),
+        ({**BASE, "requests": [{"id": "r1", "a": "A", "b": "Nobody", "weight": 1}]}, "requests[0].b"),
+        ([1, 2], "instance"),
+    ],
+)
 def test_command_errors_exit_1_with_both_languages(tmp_path, content, field):
     result = run(tmp_path, content, "--json")
 

@@ -58,10 +58,13 @@ def _embedded(folder: Path) -> SearchBackend:
     return EmbeddedBackend(folder / "search" / "index.sqlite")
 
 
-FACTORIES = {factory.name: factory for factory in [
-    Factory("embedded", _embedded),
-    # Factory("elasticsearch", _elasticsearch),  # e.g. index name derived from folder.name
-]}
+FACTORIES = {
+    factory.name: factory
+    for factory in [
+        Factory("embedded", _embedded),
+        # Factory("elasticsearch", _elasticsearch),  # e.g. index name derived from folder.name
+    ]
+}
 
 
 def _close(backend: SearchBackend) -> None:
@@ -101,14 +104,28 @@ def backend(missing: SearchBackend) -> SearchBackend:
 COUNTIES = {"520102": "520100", "520103": "520100", "520302": "520300", "520402": "520400"}
 
 
-def make_doc(doc_id: int, title: tuple[str, ...] = ("岗位",), body: tuple[str, ...] = ("通用",),
-             **fields) -> IndexDocument:
+def make_doc(
+    doc_id: int, title: tuple[str, ...] = ("岗位",), body: tuple[str, ...] = ("通用",), **fields
+) -> IndexDocument:
     values = dict(
-        id=doc_id, ref=f"P-{doc_id:05d}", direction="offer", category="talent", kind="enterprise",
-        organization_id=1, organization_name="贵阳精工机械有限公司", title="".join(title),
-        description="".join(body), sectors=("advanced_equipment",), region_code="520102",
-        prefecture_code="520100", valid_until=None, published_at="2025-05-01T08:00:00+08:00",
-        title_tokens=tuple(title), body_tokens=tuple(body), tags=(), embedding_text="passage: " + "".join(title),
+        id=doc_id,
+        ref=f"P-{doc_id:05d}",
+        direction="offer",
+        category="talent",
+        kind="enterprise",
+        organization_id=1,
+        organization_name="贵阳精工机械有限公司",
+        title="".join(title),
+        description="".join(body),
+        sectors=("advanced_equipment",),
+        region_code="520102",
+        prefecture_code="520100",
+        valid_until=None,
+        published_at="2025-05-01T08:00:00+08:00",
+        title_tokens=tuple(title),
+        body_tokens=tuple(body),
+        tags=(),
+        embedding_text="passage: " + "".join(title),
     )
     values.update(fields)
     return IndexDocument(**values)
@@ -122,44 +139,78 @@ def unit_vectors(count: int, seed: int, dim: int = DIM) -> np.ndarray:
 def filter_corpus() -> list[IndexDocument]:
     """45 documents covering every value each filter distinguishes; all carry 通用 and tag:all."""
     sectors = [("tea",), ("chili",), ("tea", "big_data_electronics"), ("big_data_electronics",), ()]
-    regions = [("520102", "520100"), ("520103", "520100"), ("520302", "520300"), ("520300", "520300"),
-               ("520402", "520400"), (None, None), ("520000", None)]
+    regions = [
+        ("520102", "520100"),
+        ("520103", "520100"),
+        ("520302", "520300"),
+        ("520300", "520300"),
+        ("520402", "520400"),
+        (None, None),
+        ("520000", None),
+    ]
     valid = [None, date(2025, 5, 31), date(2025, 6, 1), date(2026, 1, 1)]
     categories = ["talent", "training", "technology"]
     docs = []
     for i in range(36):
         region, prefecture = regions[i % len(regions)]
-        docs.append(make_doc(
-            i + 1, title=("岗位", f"t{i}"), body=("通用", f"b{i}"),
-            direction=("need", "offer")[i % 2], category=categories[i % 3], kind=("enterprise", "school")[(i // 2) % 2],
-            organization_id=1 + i % 4, sectors=sectors[i % len(sectors)], region_code=region,
-            prefecture_code=prefecture, valid_until=valid[i % len(valid)], tags=("all", f"tag:{i % 3}"),
-        ))
+        docs.append(
+            make_doc(
+                i + 1,
+                title=("岗位", f"t{i}"),
+                body=("通用", f"b{i}"),
+                direction=("need", "offer")[i % 2],
+                category=categories[i % 3],
+                kind=("enterprise", "school")[(i // 2) % 2],
+                organization_id=1 + i % 4,
+                sectors=sectors[i % len(sectors)],
+                region_code=region,
+                prefecture_code=prefecture,
+                valid_until=valid[i % len(valid)],
+                tags=("all", f"tag:{i % 3}"),
+            )
+        )
     # Two documents that pass the "combined" filter case, and near misses failing one condition each.
-    hit = dict(direction="offer", category="talent", kind="enterprise", organization_id=3,
-               sectors=("chili", "eco_food"), region_code="520302", prefecture_code="520300",
-               valid_until=date(2025, 6, 1))
-    misses = [dict(direction="need"), dict(category="technology"), dict(sectors=("eco_food",)),
-              dict(region_code="520402", prefecture_code="520400"), dict(kind="school"),
-              dict(organization_id=4), dict(valid_until=date(2025, 5, 31))]
-    variants = [{}, dict(sectors=("tea",), region_code="520102", prefecture_code="520100", valid_until=None),
-                *misses]
+    hit = dict(
+        direction="offer",
+        category="talent",
+        kind="enterprise",
+        organization_id=3,
+        sectors=("chili", "eco_food"),
+        region_code="520302",
+        prefecture_code="520300",
+        valid_until=date(2025, 6, 1),
+    )
+    misses = [
+        dict(direction="need"),
+        dict(category="technology"),
+        dict(sectors=("eco_food",)),
+        dict(region_code="520402", prefecture_code="520400"),
+        dict(kind="school"),
+        dict(organization_id=4),
+        dict(valid_until=date(2025, 5, 31)),
+    ]
+    variants = [{}, dict(sectors=("tea",), region_code="520102", prefecture_code="520100", valid_until=None), *misses]
     for n, variant in enumerate(variants):
-        docs.append(make_doc(101 + n, title=("岗位", f"c{n}"), body=("通用",), tags=("all", f"tag:{n % 3}"),
-                             **{**hit, **variant}))
+        docs.append(
+            make_doc(
+                101 + n, title=("岗位", f"c{n}"), body=("通用",), tags=("all", f"tag:{n % 3}"), **{**hit, **variant}
+            )
+        )
     return docs
 
 
 def passes(doc: IndexDocument, f: SearchFilters) -> bool:
     """The filter semantics of SearchFilters, spelled out in Python."""
-    return ((f.direction is None or doc.direction == f.direction)
-            and (not f.categories or doc.category in f.categories)
-            and (not f.sectors or bool(set(doc.sectors) & set(f.sectors)))
-            and (not f.region_codes or doc.region_code in f.region_codes)
-            and (not f.kinds or doc.kind in f.kinds)
-            and (f.exclude_organization_id is None or doc.organization_id != f.exclude_organization_id)
-            and (not f.organization_ids or doc.organization_id in f.organization_ids)
-            and (f.valid_on is None or doc.valid_until is None or doc.valid_until >= f.valid_on))
+    return (
+        (f.direction is None or doc.direction == f.direction)
+        and (not f.categories or doc.category in f.categories)
+        and (not f.sectors or bool(set(doc.sectors) & set(f.sectors)))
+        and (not f.region_codes or doc.region_code in f.region_codes)
+        and (not f.kinds or doc.kind in f.kinds)
+        and (f.exclude_organization_id is None or doc.organization_id != f.exclude_organization_id)
+        and (not f.organization_ids or doc.organization_id in f.organization_ids)
+        and (f.valid_on is None or doc.valid_until is None or doc.valid_until >= f.valid_on)
+    )
 
 
 FILTER_CASES = {
@@ -168,15 +219,21 @@ FILTER_CASES = {
     "categories": SearchFilters(categories=("talent", "technology")),
     "sectors-any-of": SearchFilters(sectors=("tea", "chili")),
     "one-sector": SearchFilters(sectors=("big_data_electronics",)),
-    "region-list": SearchFilters(region_codes=("520102", "520103")),   # 贵阳's counties, not 520100 itself
-    "prefecture-code": SearchFilters(region_codes=("520300",)),       # only docs stored at prefecture level
+    "region-list": SearchFilters(region_codes=("520102", "520103")),  # 贵阳's counties, not 520100 itself
+    "prefecture-code": SearchFilters(region_codes=("520300",)),  # only docs stored at prefecture level
     "kinds": SearchFilters(kinds=("school",)),
     "exclude-organization": SearchFilters(exclude_organization_id=2),
     "organizations": SearchFilters(organization_ids=(1, 3)),
-    "valid-on": SearchFilters(valid_on=date(2025, 6, 1)),            # the day itself is still valid
-    "combined": SearchFilters(direction="offer", categories=("talent", "training"), sectors=("tea", "chili"),
-                              region_codes=("520102", "520103", "520302", "520300"), kinds=("enterprise",),
-                              exclude_organization_id=4, valid_on=date(2025, 6, 1)),
+    "valid-on": SearchFilters(valid_on=date(2025, 6, 1)),  # the day itself is still valid
+    "combined": SearchFilters(
+        direction="offer",
+        categories=("talent", "training"),
+        sectors=("tea", "chili"),
+        region_codes=("520102", "520103", "520302", "520300"),
+        kinds=("enterprise",),
+        exclude_organization_id=4,
+        valid_on=date(2025, 6, 1),
+    ),
     "nothing-passes": SearchFilters(direction="need", region_codes=("999999",)),
 }
 
@@ -239,8 +296,15 @@ def test_upsert_replaces_everything_about_a_document(backend: SearchBackend) -> 
     other = make_doc(2, title=("会计",), body=("出纳",))
     vectors = unit_vectors(3, seed=1)
     backend.upsert([old, other], vectors[:2])
-    new = replace(old, title="电工", title_tokens=("电工",), body_tokens=("新词",), sectors=("chili",),
-                  tags=("major:2",), direction="offer")
+    new = replace(
+        old,
+        title="电工",
+        title_tokens=("电工",),
+        body_tokens=("新词",),
+        sectors=("chili",),
+        tags=("major:2",),
+        direction="offer",
+    )
     backend.upsert([new], vectors[2:3])
 
     assert backend.ids() == {1, 2}
@@ -291,11 +355,11 @@ def test_vector_size_mismatch_is_a_search_error(backend: SearchBackend) -> None:
 def lexical_corpus(backend: SearchBackend) -> SearchBackend:
     filler = [make_doc(100 + i, title=("岗位", f"填充{i}"), body=("通用", "会计", f"词{i}")) for i in range(10)]
     docs = [
-        make_doc(1, title=("数控", "岗位"), body=("通用", "说明", "要求")),        # term in the title
-        make_doc(2, title=("岗位", "说明"), body=("通用", "数控", "要求")),        # same term, body only
+        make_doc(1, title=("数控", "岗位"), body=("通用", "说明", "要求")),  # term in the title
+        make_doc(2, title=("岗位", "说明"), body=("通用", "数控", "要求")),  # same term, body only
         make_doc(3, title=("岗位", "招聘"), body=("焊工", "电工", "维修", "要求")),  # two query terms
         make_doc(4, title=("岗位", "招聘"), body=("焊工", "会计", "出纳", "要求")),  # one query term
-        make_doc(5, title=("数控技术", "专业"), body=("课程", "实训")),            # compound token only
+        make_doc(5, title=("数控技术", "专业"), body=("课程", "实训")),  # compound token only
         make_doc(6, title=("软件", "开发"), body=("c++", "or", 'a"b', "not", "要求")),
         make_doc(7, title=("茶叶", "加工"), body=("都匀毛尖", "湄潭翠芽", "要求")),
     ]
@@ -318,7 +382,7 @@ def test_more_matched_terms_rank_higher(lexical_corpus: SearchBackend) -> None:
 
 def test_matched_terms_and_whole_tokens(lexical_corpus: SearchBackend) -> None:
     hits = {h.id: h for h in lexical_corpus.lexical(["电工", "数控", "不存在"], SearchFilters(), 10)}
-    assert set(hits) == {1, 2, 3}                      # 5 has 数控技术 only: no partial-token match
+    assert set(hits) == {1, 2, 3}  # 5 has 数控技术 only: no partial-token match
     assert hits[1].matched_terms == ("数控",) and hits[3].matched_terms == ("电工",)
     assert [h.id for h in lexical_corpus.lexical(["数控技术"], SearchFilters(), 10)] == [5]
     assert lexical_corpus.lexical(["技术"], SearchFilters(), 10) == []
@@ -430,7 +494,7 @@ def test_tagged_any_of(corpus) -> None:
 
 def test_facets(corpus) -> None:
     backend, docs, _ = corpus
-    subset = [d for d in docs if d.id % 2 == 1] + [docs[0]]       # a repeated id counts once
+    subset = [d for d in docs if d.id % 2 == 1] + [docs[0]]  # a repeated id counts once
     facets = backend.facets([d.id for d in subset] + [9999])
     unique = {d.id: d for d in subset}.values()
 
@@ -526,11 +590,13 @@ def test_threads_share_one_backend(backend: SearchBackend) -> None:
 
 
 def _run_child(factory: Factory, folder: Path, command: dict, *, wait: bool = True):
-    script = ("import importlib.util, json, sys\n"
-              "spec = importlib.util.spec_from_file_location('backend_contract', sys.argv[1])\n"
-              "module = sys.modules['backend_contract'] = importlib.util.module_from_spec(spec)\n"
-              "spec.loader.exec_module(module)\n"
-              "module.child_main(json.loads(sys.argv[2]))\n")
+    script = (
+        "import importlib.util, json, sys\n"
+        "spec = importlib.util.spec_from_file_location('backend_contract', sys.argv[1])\n"
+        "module = sys.modules['backend_contract'] = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "module.child_main(json.loads(sys.argv[2]))\n"
+    )
     payload = json.dumps({"factory": factory.name, "folder": str(folder), **command})
     args = [sys.executable, "-c", script, __file__, payload]
     if not wait:
@@ -570,7 +636,7 @@ def generation_ids(generation: int) -> set[int]:
 
 def test_another_process_writes_are_seen(corpus, factory: Factory, folder: Path) -> None:
     backend, docs, _ = corpus
-    assert backend.lexical(["从别处"], SearchFilters(), 10) == []   # connection open, state cached
+    assert backend.lexical(["从别处"], SearchFilters(), 10) == []  # connection open, state cached
     _run_child(factory, folder, {"action": "upsert", "ids": [501, 502], "token": "从别处"})
     assert {h.id for h in backend.lexical(["从别处"], SearchFilters(), 10)} == {501, 502}
     assert backend.ids() == {d.id for d in docs} | {501, 502}
@@ -581,15 +647,14 @@ def test_another_process_writes_are_seen(corpus, factory: Factory, folder: Path)
 
 def test_another_process_rebuild_is_seen(corpus, factory: Factory, folder: Path) -> None:
     backend, _, vectors = corpus
-    assert backend.semantic(vectors[0], SearchFilters(), 3)               # open and used
-    _run_child(factory, folder, {"action": "rebuild", "generation": 1, "model": "other-model",
-                                 "dimensions": DIM * 2})
+    assert backend.semantic(vectors[0], SearchFilters(), 3)  # open and used
+    _run_child(factory, folder, {"action": "rebuild", "generation": 1, "model": "other-model", "dimensions": DIM * 2})
     status = backend.status()
     assert (status.model, status.dimensions) == ("other-model", DIM * 2)
     assert backend.ids() == generation_ids(1)
     assert len(backend.semantic(unit_vectors(1, 0, dim=DIM * 2)[0], SearchFilters(), 5)) == 5
     with pytest.raises(SearchError):
-        backend.semantic(vectors[0], SearchFilters(), 3)                    # old dimensions now refused
+        backend.semantic(vectors[0], SearchFilters(), 3)  # old dimensions now refused
 
 
 def test_reads_during_rebuilds_by_another_process_see_whole_generations(backend, factory, folder) -> None:
@@ -609,7 +674,7 @@ def test_reads_during_rebuilds_by_another_process_see_whole_generations(backend,
             child.kill()
         _, stderr = child.communicate()
     assert child.returncode == 0, stderr
-    assert backend.ids() == generation_ids(1)   # 8 rounds: the last one built generation 1
+    assert backend.ids() == generation_ids(1)  # 8 rounds: the last one built generation 1
     assert len(seen) == 2, "the reads should have overlapped the swaps"
 
 
@@ -623,9 +688,10 @@ def test_embedded_rebuild_leaves_no_staging_files(folder: Path) -> None:
             building.upsert([make_doc(1)], unit_vectors(1, 0))
         with pytest.raises(RuntimeError), backend.rebuild(MODEL, DIM):
             raise RuntimeError
-        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-        for suffix in ("", "-wal"):                          # left by a rebuild whose process was killed
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for suffix in ("", "-wal"):  # left by a rebuild whose process was killed
             (folder / "search" / f"index.sqlite.rebuild-{dead}-0badf00d{suffix}").write_bytes(b"x")
         with backend.rebuild(MODEL, DIM) as building:
             building.upsert([make_doc(2)], unit_vectors(1, 0))
@@ -655,12 +721,12 @@ def test_embedded_index_deleted_under_open_connections(folder: Path) -> None:
             pass
         worker_a.upsert([make_doc(1, body=("旧",)), make_doc(2, body=("旧",))], unit_vectors(2, 0))  # frames in the WAL
         assert worker_b.ids() == {1, 2}
-        (folder / "search" / "index.sqlite").unlink()       # -wal and -shm stay behind
+        (folder / "search" / "index.sqlite").unlink()  # -wal and -shm stay behind
         with pytest.raises(IndexMissing):
             worker_a.ids()
         with worker_a.rebuild(MODEL, DIM) as building:
             building.upsert([make_doc(3, body=("新",))], unit_vectors(1, 1))
-        for worker in (worker_a, worker_b):                  # worker_b never noticed the deletion
+        for worker in (worker_a, worker_b):  # worker_b never noticed the deletion
             assert worker.ids() == {3}
             assert worker.lexical(["旧"], SearchFilters(), 5) == []
         worker_b.upsert([make_doc(4, body=("新",))], unit_vectors(1, 2))

@@ -35,36 +35,64 @@ def es(elasticsearch_url):
 def test_bm25_aggregations_highlight_and_knn_on_pretokenised_chinese(es):
     client, index = es
     embedder = FakeEmbedder(dimensions=384)
-    client.indices.create(index=index, settings={"number_of_shards": 1, "number_of_replicas": 0}, mappings={
-        "dynamic": "strict",
-        "properties": {
-            "text": {"type": "text", "analyzer": "whitespace"},
-            "direction": {"type": "keyword"}, "category": {"type": "keyword"},
-            "sector": {"type": "keyword"}, "region": {"type": "keyword"},
-            "vector": {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine"},
+    client.indices.create(
+        index=index,
+        settings={"number_of_shards": 1, "number_of_replicas": 0},
+        mappings={
+            "dynamic": "strict",
+            "properties": {
+                "text": {"type": "text", "analyzer": "whitespace"},
+                "direction": {"type": "keyword"},
+                "category": {"type": "keyword"},
+                "sector": {"type": "keyword"},
+                "region": {"type": "keyword"},
+                "vector": {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine"},
+            },
         },
-    })
+    )
     vectors = embedder.encode_documents([text for *_, text in DOCUMENTS])
-    indexed, errors = helpers.bulk(client, [
-        {"_index": index, "_id": ref, "direction": direction, "category": category, "sector": sector,
-         "region": region, "text": " ".join(tokenize(text)), "vector": vector.tolist()}
-        for (ref, direction, category, sector, region, text), vector in zip(DOCUMENTS, vectors, strict=True)
-    ], refresh="wait_for")
+    indexed, errors = helpers.bulk(
+        client,
+        [
+            {
+                "_index": index,
+                "_id": ref,
+                "direction": direction,
+                "category": category,
+                "sector": sector,
+                "region": region,
+                "text": " ".join(tokenize(text)),
+                "vector": vector.tolist(),
+            }
+            for (ref, direction, category, sector, region, text), vector in zip(DOCUMENTS, vectors, strict=True)
+        ],
+        refresh="wait_for",
+    )
     assert (indexed, errors) == (4, [])
 
     offers = {"term": {"direction": "offer"}}
-    lexical = client.search(index=index, query={"bool": {
-        "must": {"match": {"text": " ".join(tokenize("数控 毕业生"))}}, "filter": [offers]}},
-        aggs={"sectors": {"terms": {"field": "sector"}}}, highlight={"fields": {"text": {}}})
+    lexical = client.search(
+        index=index,
+        query={"bool": {"must": {"match": {"text": " ".join(tokenize("数控 毕业生"))}}, "filter": [offers]}},
+        aggs={"sectors": {"terms": {"field": "sector"}}},
+        highlight={"fields": {"text": {}}},
+    )
     hits = lexical["hits"]["hits"]
     # The need (ref 1) shares 数控 but is filtered out; the graduates' offer ranks first.
     assert [hit["_id"] for hit in hits] == ["2", "4"]
     assert "<em>数控</em>" in hits[0]["highlight"]["text"][0] and "<em>毕业生</em>" in hits[0]["highlight"]["text"][0]
     assert {b["key"]: b["doc_count"] for b in lexical["aggregations"]["sectors"]["buckets"]} == {"equipment": 2}
 
-    semantic = client.search(index=index, knn={
-        "field": "vector", "query_vector": embedder.encode_query("茶叶加工专业").tolist(), "k": 2,
-        "num_candidates": 10, "filter": {"bool": {"filter": [offers, {"term": {"sector": "tea"}}]}}})
+    semantic = client.search(
+        index=index,
+        knn={
+            "field": "vector",
+            "query_vector": embedder.encode_query("茶叶加工专业").tolist(),
+            "k": 2,
+            "num_candidates": 10,
+            "filter": {"bool": {"filter": [offers, {"term": {"sector": "tea"}}]}},
+        },
+    )
     assert [hit["_id"] for hit in semantic["hits"]["hits"]] == ["3"]
 
     whitespace = client.indices.analyze(index=index, field="text", text="数控 车床")

@@ -23,5 +23,4 @@ def test_score_fusion_scales_each_channel_by_its_best_score():
 
 
 def test_relative_similarity_counts_distance_from_the_best():
-    assert relative_similarities({1: 0.90, 2: 0.86, 3: 0.70}, spread=0.08) == {
-        1: 1.0, 2: pytest.approx(0.5), 3: 0.0}
+    assert relative_similarities({1: 0.90, 2: 0.86, 3: 0.70}, spread=0.08) == {1: 1.0, 2: pytest.approx(0.5), 3: 0.0}

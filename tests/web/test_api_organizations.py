@@ -6,9 +6,16 @@ from matchmaker.models import Organization
 
 
 def school(**fields):
-    data = {"ref": "GZ-VOC-1", "name": "贵州测试职业技术学院", "kind": "school", "subtype": "高职院校",
-            "region": "贵阳市花溪区", "sectors": ["先进装备制造", "big_data_electronics"],
-            "description": "开设数控技术、机电一体化技术等专业。", "contact_email": "zhaosheng@example.cn"}
+    data = {
+        "ref": "GZ-VOC-1",
+        "name": "贵州测试职业技术学院",
+        "kind": "school",
+        "subtype": "高职院校",
+        "region": "贵阳市花溪区",
+        "sectors": ["先进装备制造", "big_data_electronics"],
+        "description": "开设数控技术、机电一体化技术等专业。",
+        "contact_email": "zhaosheng@example.cn",
+    }
     data.update(fields)
     return data
 
@@ -63,8 +70,11 @@ def test_members_update_their_organization_and_read_its_contact(client, make_org
     _, member = make_user(org=org)
     _, outsider = make_user(org=make_org())
 
-    updated = client.patch(f"/api/v1/organizations/{org.id}", headers=bearer(member),
-                           json={"description": "专注数控加工。", "sectors": ["tea"]})
+    updated = client.patch(
+        f"/api/v1/organizations/{org.id}",
+        headers=bearer(member),
+        json={"description": "专注数控加工。", "sectors": ["tea"]},
+    )
     refused = client.patch(f"/api/v1/organizations/{org.id}", json={"name": "别人家的公司"}, headers=bearer(outsider))
     contact = client.get(f"/api/v1/organizations/{org.id}/contact", headers=bearer(member))
     hidden = client.get(f"/api/v1/organizations/{org.id}/contact", headers=bearer(outsider))

@@ -6,8 +6,14 @@ from matchmaker.models import Posting
 
 
 def new_posting(**fields):
-    data = {"direction": "need", "category": "talent", "title": "招聘数控车床操作工",
-            "description": "熟悉FANUC系统，能独立完成零件加工。", "sectors": ["advanced_equipment"], "quantity": 5}
+    data = {
+        "direction": "need",
+        "category": "talent",
+        "title": "招聘数控车床操作工",
+        "description": "熟悉FANUC系统，能独立完成零件加工。",
+        "sectors": ["advanced_equipment"],
+        "quantity": 5,
+    }
     data.update(fields)
     return data
 
@@ -44,8 +50,15 @@ def test_unknown_sector_is_a_field_error_and_nothing_is_written(client, make_org
 
 def test_every_bad_field_is_named_in_both_languages(client, make_org, make_user, bearer, count):
     _, token = make_user(org=make_org())
-    body = new_posting(title="   ", region="999999", description="长" * 5001, quantity="five",
-                       direction="both", category="rocket", starts_on="2027-02-30")
+    body = new_posting(
+        title="   ",
+        region="999999",
+        description="长" * 5001,
+        quantity="five",
+        direction="both",
+        category="rocket",
+        starts_on="2027-02-30",
+    )
 
     response = client.post("/api/v1/postings", json=body, headers=bearer(token))
 
@@ -103,8 +116,11 @@ def test_coordinator_posts_for_an_organization_named_by_ref(client, make_org, ma
     make_org(ref="QIANNAN-TEA", name="都匀毛尖茶业", sectors=["tea"], region="522701")
     _, token = make_user(role="coordinator")
 
-    created = client.post("/api/v1/postings", headers=bearer(token), json=new_posting(
-        organization_ref="QIANNAN-TEA", category="技术", title="茶叶机械化采摘技术攻关"))
+    created = client.post(
+        "/api/v1/postings",
+        headers=bearer(token),
+        json=new_posting(organization_ref="QIANNAN-TEA", category="技术", title="茶叶机械化采摘技术攻关"),
+    )
     missing = client.post("/api/v1/postings", headers=bearer(token), json=new_posting(organization_ref="NOPE"))
 
     assert created.status_code == 201 and created.json["category"] == "technology"
@@ -159,8 +175,9 @@ def test_valid_until_is_at_most_a_year_ahead(client, make_org, make_user, bearer
     _, token = make_user(org=make_org())
 
     too_far = client.post("/api/v1/postings", json=new_posting(valid_until="2099-01-01"), headers=bearer(token))
-    ends_first = client.post("/api/v1/postings", json=new_posting(starts_on="2027-03-01", ends_on="2027-02-01"),
-                             headers=bearer(token))
+    ends_first = client.post(
+        "/api/v1/postings", json=new_posting(starts_on="2027-03-01", ends_on="2027-02-01"), headers=bearer(token)
+    )
 
     assert too_far.status_code == 422 and too_far.json["errors"][0]["field"] == "valid_until"
     assert ends_first.status_code == 422 and ends_first.json["errors"][0]["field"] == "ends_on"
@@ -191,11 +208,17 @@ def test_list_filters_and_pagination(client, make_org, make_user, bearer):
     tea = make_org(kind="enterprise", region="520328", sectors=["tea"])
     school = make_org(kind="school", subtype="高职院校", region="520102")
     _, coordinator = make_user(role="coordinator")
-    for org, direction, category, sectors in [(tea, "need", "talent", ["tea"]), (tea, "offer", "internship", ["tea"]),
-                                              (school, "offer", "program", ["tea", "chili"]),
-                                              (school, "need", "mentor", [])]:
-        client.post("/api/v1/postings", headers=bearer(coordinator),
-                    json=new_posting(organization_id=org.id, direction=direction, category=category, sectors=sectors))
+    for org, direction, category, sectors in [
+        (tea, "need", "talent", ["tea"]),
+        (tea, "offer", "internship", ["tea"]),
+        (school, "offer", "program", ["tea", "chili"]),
+        (school, "need", "mentor", []),
+    ]:
+        client.post(
+            "/api/v1/postings",
+            headers=bearer(coordinator),
+            json=new_posting(organization_id=org.id, direction=direction, category=category, sectors=sectors),
+        )
 
     def titles(query):
         body = client.get("/api/v1/postings" + query).json

@@ -9,8 +9,13 @@ from pathlib import Path
 
 
 def post(client, token, **fields):
-    body = {"direction": "offer", "category": "program", "title": "数控技术专业",
-            "description": "培养数控编程与加工人才。", "sectors": ["advanced_equipment"]}
+    body = {
+        "direction": "offer",
+        "category": "program",
+        "title": "数控技术专业",
+        "description": "培养数控编程与加工人才。",
+        "sectors": ["advanced_equipment"],
+    }
     body.update(fields)
     response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.json
@@ -58,8 +63,15 @@ def test_filters_are_hard(client, make_org, make_user):
     machine_school = make_org(kind="school", region="520102")
     post(client, token, organization_id=tea_school.id, title="茶叶生产与加工技术专业", sectors=["tea"])
     post(client, token, organization_id=machine_school.id, title="数控技术专业")
-    post(client, token, organization_id=machine_school.id, direction="need", category="mentor",
-         title="数控技术产业导师", sectors=[])
+    post(
+        client,
+        token,
+        organization_id=machine_school.id,
+        direction="need",
+        category="mentor",
+        title="数控技术产业导师",
+        sectors=[],
+    )
 
     def titles(query):
         return sorted(r["title"] for r in client.get("/api/v1/search?" + query).json["results"])
@@ -102,8 +114,16 @@ def test_matches_for_a_posting_come_from_the_other_side(client, make_org, make_u
     factory = make_org(kind="enterprise", region="520115", sectors=["advanced_equipment"])
     near_school = make_org(kind="school", region="520115")
     far_school = make_org(kind="school", region="522701")
-    need = post(client, coordinator, organization_id=factory.id, direction="need", category="talent",
-                title="招聘数控车床操作工", description="熟悉数控编程", sectors=["advanced_equipment"])
+    need = post(
+        client,
+        coordinator,
+        organization_id=factory.id,
+        direction="need",
+        category="talent",
+        title="招聘数控车床操作工",
+        description="熟悉数控编程",
+        sectors=["advanced_equipment"],
+    )
     near = post(client, coordinator, organization_id=near_school.id, title="数控技术专业")
     far = post(client, coordinator, organization_id=far_school.id, title="数控技术专业", sectors=[])
     post(client, coordinator, organization_id=near_school.id, category="mentor", title="数控技术导师")  # not an answer
@@ -121,13 +141,18 @@ def test_matches_for_a_posting_come_from_the_other_side(client, make_org, make_u
 def test_posters_confirm_the_suggested_majors_and_occupations(client, make_org, make_user):
     _, token = make_user(org=make_org())
     auth = {"Authorization": f"Bearer {token}"}
-    need = post(client, token, direction="need", category="talent", title="招聘数控车床操作工",
-                description="熟悉FANUC系统，能看懂零件图。")
+    need = post(
+        client,
+        token,
+        direction="need",
+        category="talent",
+        title="招聘数控车床操作工",
+        description="熟悉FANUC系统，能看懂零件图。",
+    )
 
     suggestions = client.get(f"/api/v1/postings/{need['id']}/tag-suggestions").json
     occupations = [t for t in suggestions["suggested"] if t["kind"] == "occupation"]
-    confirmed = client.patch(f"/api/v1/postings/{need['id']}", headers=auth,
-                             json={"tags": [occupations[0]["tag"]]})
+    confirmed = client.patch(f"/api/v1/postings/{need['id']}", headers=auth, json={"tags": [occupations[0]["tag"]]})
     refused = client.patch(f"/api/v1/postings/{need['id']}", headers=auth, json={"tags": ["major:000000"]})
 
     assert occupations and suggestions["confirmed"] is None
@@ -139,10 +164,12 @@ def test_posters_confirm_the_suggested_majors_and_occupations(client, make_org, 
 def test_an_organization_sees_its_best_counterparts_for_each_open_posting(client, make_org, make_user):
     _, coordinator = make_user(role="coordinator")
     factory, school = make_org(kind="enterprise"), make_org(kind="school")
-    need = post(client, coordinator, organization_id=factory.id, direction="need", category="talent",
-                title="招聘数控车床操作工")
-    closed = post(client, coordinator, organization_id=factory.id, direction="need", category="mentor",
-                  title="数控技术导师")
+    need = post(
+        client, coordinator, organization_id=factory.id, direction="need", category="talent", title="招聘数控车床操作工"
+    )
+    closed = post(
+        client, coordinator, organization_id=factory.id, direction="need", category="mentor", title="数控技术导师"
+    )
     client.post(f"/api/v1/postings/{closed['id']}/close", headers={"Authorization": f"Bearer {coordinator}"})
     program = post(client, coordinator, organization_id=school.id, title="数控技术专业")
 

@@ -9,8 +9,9 @@ def test_openapi_document_describes_the_api(client):
     spec = client.get("/api/openapi.json").json
 
     assert spec["openapi"].startswith("3.")
-    assert {"/api/v1/postings", "/api/v1/postings/{posting_id}", "/api/v1/organizations",
-            "/api/v1/taxonomy"} <= set(spec["paths"])
+    assert {"/api/v1/postings", "/api/v1/postings/{posting_id}", "/api/v1/organizations", "/api/v1/taxonomy"} <= set(
+        spec["paths"]
+    )
     post = spec["paths"]["/api/v1/postings"]["post"]
     assert post["security"] == [{"bearerAuth": []}]
     body = spec["components"]["schemas"]["PostingIn"]

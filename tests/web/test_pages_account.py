@@ -62,16 +62,27 @@ class FieldMessages(HTMLParser):
 
 
 def beside(response) -> dict[str, list[str]]:
-    return {name: messages for name, messages in FieldMessages(response.get_data(as_text=True)).found.items()
-            if messages}
+    return {
+        name: messages for name, messages in FieldMessages(response.get_data(as_text=True)).found.items() if messages
+    }
 
 
 def registration(**changes) -> dict:
-    form = {"name": "贵州黔南刺梨食品有限公司", "kind": "enterprise", "subtype": "中小微企业", "region": "522701",
-            "sectors": ["roxburgh_rose", "eco_food"], "description": "刺梨原汁与刺梨干生产。",
-            "contact_name": "王经理", "contact_phone": "0854-8888888", "contact_email": "hr@ciliguizhou.cn",
-            "email": "Wang@CiliGuizhou.cn", "password": PASSWORD, "password_confirm": PASSWORD,
-            "display_name": "王芳"}
+    form = {
+        "name": "贵州黔南刺梨食品有限公司",
+        "kind": "enterprise",
+        "subtype": "中小微企业",
+        "region": "522701",
+        "sectors": ["roxburgh_rose", "eco_food"],
+        "description": "刺梨原汁与刺梨干生产。",
+        "contact_name": "王经理",
+        "contact_phone": "0854-8888888",
+        "contact_email": "hr@ciliguizhou.cn",
+        "email": "Wang@CiliGuizhou.cn",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "display_name": "王芳",
+    }
     form.update(changes)
     return form
 
@@ -94,11 +105,25 @@ def test_login_and_logout(client, make_org, make_user):
     assert 'href="/my/postings"' not in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("next_param", [
-    "/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "%09//evil.example", "/%5Cevil.example",
-    "/%5C/evil.example", "//evil.example", "///evil.example", "https://evil.example/", "https:evil.example",
-    "javascript:alert(1)", "evil.example", "%2F%2Fevil.example", "/%7f/evil.example",
-])
+@pytest.mark.parametrize(
+    "next_param",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "%09//evil.example",
+        "/%5Cevil.example",
+        "/%5C/evil.example",
+        "//evil.example",
+        "///evil.example",
+        "https://evil.example/",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "%2F%2Fevil.example",
+        "/%7f/evil.example",
+    ],
+)
 def test_login_never_redirects_to_another_site(client, make_org, make_user, next_param):
     user, _ = make_user(org=make_org())
 
@@ -108,11 +133,14 @@ def test_login_never_redirects_to_another_site(client, make_org, make_user, next
     assert answer.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize(("next_param", "location"), [
-    ("/my/postings", "/my/postings"),
-    ("/search%3Fq%3D%E8%8C%B6", "/search?q=%E8%8C%B6"),
-    ("/postings/3%23matches", "/postings/3#matches"),
-])
+@pytest.mark.parametrize(
+    ("next_param", "location"),
+    [
+        ("/my/postings", "/my/postings"),
+        ("/search%3Fq%3D%E8%8C%B6", "/search?q=%E8%8C%B6"),
+        ("/postings/3%23matches", "/postings/3#matches"),
+    ],
+)
 def test_login_returns_to_the_page_on_this_site_it_came_from(client, make_org, make_user, next_param, location):
     user, _ = make_user(org=make_org())
 
@@ -141,19 +169,27 @@ def test_registration_creates_an_unverified_organization_and_logs_the_member_in(
         org = db.session.query(Organization).one()
         user = db.session.query(User).one()
         assert (org.kind, org.subtype, org.region_code, org.sectors) == (
-            "enterprise", "中小微企业", "522701", ["roxburgh_rose", "eco_food"])
+            "enterprise",
+            "中小微企业",
+            "522701",
+            ["roxburgh_rose", "eco_food"],
+        )
         assert org.verified_at is None and org.contact_email == "hr@ciliguizhou.cn"
-        assert (user.email, user.name, user.role, user.organization_id) == ("wang@ciliguizhou.cn", "王芳", "member",
-                                                                            org.id)
+        assert (user.email, user.name, user.role, user.organization_id) == (
+            "wang@ciliguizhou.cn",
+            "王芳",
+            "member",
+            org.id,
+        )
     assert client.get("/register").status_code == 302  # already logged in
 
 
-def test_registration_errors_are_shown_beside_their_fields_and_nothing_is_written(client, count, make_user,
-                                                                                   bearer):
+def test_registration_errors_are_shown_beside_their_fields_and_nothing_is_written(client, count, make_user, bearer):
     _, coordinator = make_user(role="coordinator")
     before = counts(count)
-    bad = registration(name="", email="not-an-email", password_confirm="something else", sectors=["moon", "tea"],
-                       region="999999")
+    bad = registration(
+        name="", email="not-an-email", password_confirm="something else", sectors=["moon", "tea"], region="999999"
+    )
 
     response = client.post("/register", data=bad)
 
@@ -170,8 +206,11 @@ def test_registration_errors_are_shown_beside_their_fields_and_nothing_is_writte
     assert 'value="not-an-email"' in page and PASSWORD not in page  # kept what was typed, except passwords
 
     # The organization messages are the API's for the same input.
-    api = client.post("/api/v1/organizations", headers=bearer(coordinator), json={
-        "name": "", "kind": "enterprise", "region": "999999", "sectors": ["moon", "tea"]}).json
+    api = client.post(
+        "/api/v1/organizations",
+        headers=bearer(coordinator),
+        json={"name": "", "kind": "enterprise", "region": "999999", "sectors": ["moon", "tea"]},
+    ).json
     api_messages = {e["field"].split(".")[0]: e["message_zh"] for e in api["errors"]}
     assert {field: messages[field][0] for field in ("name", "region", "sectors")} == api_messages
 
@@ -195,8 +234,7 @@ def test_registration_refuses_short_passwords_taken_emails_and_foreign_subtypes(
 def test_repeated_failed_logins_are_refused_for_a_while(client, make_org, make_user):
     user, _ = make_user(org=make_org())
 
-    failures = [client.post("/login", data={"email": user.email, "password": "wrong"}).status_code
-                for _ in range(5)]
+    failures = [client.post("/login", data={"email": user.email, "password": "wrong"}).status_code for _ in range(5)]
     blocked = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
 
     assert failures == [400] * 5
@@ -229,9 +267,15 @@ def test_failed_logins_are_counted_in_redis_for_every_worker(app, redis_url, mak
 
     def worker(storage: str):
         """A fresh application, as in another worker process: its own limiter storage, the same settings."""
-        fresh = create_app({"HOME": app.config["MATCHMAKER_HOME"], "SECRET_KEY": "test",
-                            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-                            "RATELIMIT_STORAGE": storage, "LOGIN_LIMIT": "3 per minute"})
+        fresh = create_app(
+            {
+                "HOME": app.config["MATCHMAKER_HOME"],
+                "SECRET_KEY": "test",
+                "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                "RATELIMIT_STORAGE": storage,
+                "LOGIN_LIMIT": "3 per minute",
+            }
+        )
         fresh.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
         workers.append(fresh)
         return fresh.test_client()

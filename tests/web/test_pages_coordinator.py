@@ -26,8 +26,13 @@ def login(client, user):
 
 
 def post_posting(client, token, **fields):
-    body = {"direction": "offer", "category": "program", "title": "数控技术专业",
-            "description": "培养数控编程与加工人才。", "sectors": ["advanced_equipment"]}
+    body = {
+        "direction": "offer",
+        "category": "program",
+        "title": "数控技术专业",
+        "description": "培养数控编程与加工人才。",
+        "sectors": ["advanced_equipment"],
+    }
     body.update(fields)
     response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.json
@@ -42,6 +47,7 @@ def coordinator(client, make_user):
 
 
 # --- verification queue --------------------------------------------------------------------
+
 
 def test_verifying_from_the_queue_makes_the_postings_public_and_searchable(client, app, make_org, make_user):
     org = make_org(verified=False, name="贵州装备职业学院", kind="school", contact_name="王老师")
@@ -67,8 +73,9 @@ def test_the_queue_lists_new_organizations_before_rejected_ones(client, app, mak
     rejected = make_org(verified=False, name="甲机构（曾被退回）")
     make_org(verified=False, name="乙机构（新注册）")
     make_org(name="丙机构（已认证）")
-    client.post(f"/coordinator/organizations/{rejected.id}/reject", data={"reason": "营业执照照片不清晰"},
-                follow_redirects=True)
+    client.post(
+        f"/coordinator/organizations/{rejected.id}/reject", data={"reason": "营业执照照片不清晰"}, follow_redirects=True
+    )
 
     page = client.get("/coordinator/organizations").get_data(as_text=True)
 
@@ -98,8 +105,9 @@ def test_unknown_organization_is_404(client, coordinator):
     assert client.post("/coordinator/organizations/999/verify").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/coordinator/organizations", "/coordinator/postings", "/coordinator/contacts",
-                                  "/coordinator/import"])
+@pytest.mark.parametrize(
+    "path", ["/coordinator/organizations", "/coordinator/postings", "/coordinator/contacts", "/coordinator/import"]
+)
 def test_members_get_403_and_visitors_are_sent_to_log_in(client, make_org, make_user, path):
     assert client.get(path).status_code == 302  # not logged in: the login page
     user, _ = make_user(org=make_org())
@@ -120,6 +128,7 @@ def test_members_cannot_verify_or_reject(client, app, make_org, make_user):
 
 
 # --- postings and contact requests ----------------------------------------------------------
+
 
 def test_all_postings_with_filters_and_pages(client, make_org, make_user, coordinator):
     _, member = make_user(org=make_org(verified=False, name="未认证机构"))
@@ -147,8 +156,9 @@ def test_all_contact_requests_with_status_and_dates(client, app, make_org, make_
     school = make_org(name="遵义职业技术学院", kind="school")
     sender, _ = make_user(org=make_org(name="贵州湄潭云雾茶业有限公司"))
     with app.test_request_context():
-        contacts.request_contact(db.session.get(User, sender.id), db.session.get(Organization, school.id),
-                                 message="想了解茶叶专业订单班。")
+        contacts.request_contact(
+            db.session.get(User, sender.id), db.session.get(Organization, school.id), message="想了解茶叶专业订单班。"
+        )
         commit()
 
     page = client.get("/coordinator/contacts").get_data(as_text=True)
@@ -160,15 +170,45 @@ def test_all_contact_requests_with_status_and_dates(client, app, make_org, make_
 
 # --- bulk import -----------------------------------------------------------------------------
 
-ORG = {"type": "organization", "ref": "ORG-1", "name": "贵州湄潭云雾茶业有限公司", "kind": "enterprise",
-       "subtype": "中小微企业", "region": "520328", "sectors": "tea"}
-SCHOOL = {"type": "organization", "ref": "SCH-1", "name": "遵义职业技术学院", "kind": "school", "subtype": "高职院校",
-          "region": "遵义市", "sectors": "茶叶"}
-NEED = {"type": "posting", "ref": "P-1", "org": "ORG-1", "direction": "need", "category": "apprenticeship",
-        "title": "茶叶加工现代学徒制合作", "description": "招收学徒 10 名，学习绿茶加工工艺。", "sectors": "tea",
-        "status": "published", "quantity": "10"}
-BAD = {"type": "posting", "ref": "P-2", "org": "SCH-1", "direction": "offer", "category": "program",
-       "title": "", "sectors": "茶叶;火星农业"}
+ORG = {
+    "type": "organization",
+    "ref": "ORG-1",
+    "name": "贵州湄潭云雾茶业有限公司",
+    "kind": "enterprise",
+    "subtype": "中小微企业",
+    "region": "520328",
+    "sectors": "tea",
+}
+SCHOOL = {
+    "type": "organization",
+    "ref": "SCH-1",
+    "name": "遵义职业技术学院",
+    "kind": "school",
+    "subtype": "高职院校",
+    "region": "遵义市",
+    "sectors": "茶叶",
+}
+NEED = {
+    "type": "posting",
+    "ref": "P-1",
+    "org": "ORG-1",
+    "direction": "need",
+    "category": "apprenticeship",
+    "title": "茶叶加工现代学徒制合作",
+    "description": "招收学徒 10 名，学习绿茶加工工艺。",
+    "sectors": "tea",
+    "status": "published",
+    "quantity": "10",
+}
+BAD = {
+    "type": "posting",
+    "ref": "P-2",
+    "org": "SCH-1",
+    "direction": "offer",
+    "category": "program",
+    "title": "",
+    "sectors": "茶叶;火星农业",
+}
 
 
 def csv_bytes(rows):
@@ -180,8 +220,9 @@ def csv_bytes(rows):
 
 
 def upload(client, content: bytes, name: str = "rows.csv"):
-    return client.post("/coordinator/import", data={"file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/coordinator/import", data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data"
+    )
 
 
 def upload_id(page: str) -> str:
@@ -229,8 +270,9 @@ def test_confirm_with_skip_invalid_imports_the_valid_rows(client, coordinator, c
 
 
 def test_jsonl_without_errors_imports_on_confirm(client, coordinator, count):
-    content = "\n".join(json.dumps({**row, "sectors": [row["sectors"]]}, ensure_ascii=False)
-                        for row in (ORG, SCHOOL)).encode()
+    content = "\n".join(
+        json.dumps({**row, "sectors": [row["sectors"]]}, ensure_ascii=False) for row in (ORG, SCHOOL)
+    ).encode()
     preview = upload(client, content, "orgs.jsonl").get_data(as_text=True)
 
     done = client.post("/coordinator/import/confirm", data={"upload": upload_id(preview)})
@@ -239,12 +281,15 @@ def test_jsonl_without_errors_imports_on_confirm(client, coordinator, count):
     assert count(Organization) == 2
 
 
-@pytest.mark.parametrize(("content", "name", "message"), [
-    (b"a,b\n", "rows.xls", "不支持的文件类型"),
-    (b"", "", "请选择要导入的文件"),
-    (b"\xff\xfe\x00garbage", "rows.csv", "无法读取文件"),
-    (b"not a zip", "rows.xlsx", "无法读取文件"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"a,b\n", "rows.xls", "不支持的文件类型"),
+        (b"", "", "请选择要导入的文件"),
+        (b"\xff\xfe\x00garbage", "rows.csv", "无法读取文件"),
+        (b"not a zip", "rows.xlsx", "无法读取文件"),
+    ],
+)
 def test_unsupported_or_unreadable_files_are_refused_clearly(client, coordinator, content, name, message):
     response = upload(client, content, name)
     page = response.get_data(as_text=True)
@@ -258,8 +303,7 @@ def test_files_over_10_mb_are_refused(client, app, coordinator, size, status):
     # An in-memory body: the test client would spool a large `data={"file": …}` to a file it never closes.
     content = b"type,ref\n" + b"x" * size
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(content), "big.csv")})
-    response = client.post("/coordinator/import", data=body,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    response = client.post("/coordinator/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
     assert response.status_code == status and "文件超过 10 MB" in response.get_data(as_text=True)
     uploads = Path(app.config["MATCHMAKER_HOME"]) / "uploads"

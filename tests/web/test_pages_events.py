@@ -37,12 +37,25 @@ def login(app, make_user):
 def event_form(**changes) -> dict:
     soon = datetime.now(LOCAL_TZ) + timedelta(days=7)
     held_on = (soon + timedelta(days=7)).date().isoformat()
-    form = {"title": "2026 贵阳装备制造产教对接会", "description": "校企一对一洽谈", "held_on": held_on,
-            "venue": "贵阳国际会议展览中心 A 馆", "region": "520100",
-            "sectors": ["advanced_equipment"], "registration_deadline": soon.strftime("%Y-%m-%dT%H:%M"),
-            "request_deadline": (soon + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"), "requires_approval": "true",
-            "min_meetings": "0", "max_meetings": "", "first_slot": "14:00", "slot_minutes": "20", "slot_count": "3",
-            "pause_minutes": "10", "table_count": "2", "table_names": ""}
+    form = {
+        "title": "2026 贵阳装备制造产教对接会",
+        "description": "校企一对一洽谈",
+        "held_on": held_on,
+        "venue": "贵阳国际会议展览中心 A 馆",
+        "region": "520100",
+        "sectors": ["advanced_equipment"],
+        "registration_deadline": soon.strftime("%Y-%m-%dT%H:%M"),
+        "request_deadline": (soon + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "requires_approval": "true",
+        "min_meetings": "0",
+        "max_meetings": "",
+        "first_slot": "14:00",
+        "slot_minutes": "20",
+        "slot_count": "3",
+        "pause_minutes": "10",
+        "table_count": "2",
+        "table_names": "",
+    }
     form.update(changes)
     return form
 
@@ -54,16 +67,36 @@ def created_event_id(response) -> int:
 
 
 def post_offer(client, title: str, description: str) -> None:
-    form = {"direction": "offer", "category": "program", "title": title, "description": description,
-            "sectors": ["advanced_equipment"], "region": "520115", "quantity": "", "starts_on": "", "ends_on": "",
-            "valid_until": "", "status": "published"}
+    form = {
+        "direction": "offer",
+        "category": "program",
+        "title": title,
+        "description": description,
+        "sectors": ["advanced_equipment"],
+        "region": "520115",
+        "quantity": "",
+        "starts_on": "",
+        "ends_on": "",
+        "valid_until": "",
+        "status": "published",
+    }
     assert client.post("/my/postings/new", data=form).status_code == 302
 
 
 def post_need(client, title: str, description: str) -> None:
-    form = {"direction": "need", "category": "talent", "title": title, "description": description,
-            "sectors": ["advanced_equipment"], "region": "520115", "quantity": "5", "starts_on": "", "ends_on": "",
-            "valid_until": "", "status": "published"}
+    form = {
+        "direction": "need",
+        "category": "talent",
+        "title": title,
+        "description": description,
+        "sectors": ["advanced_equipment"],
+        "region": "520115",
+        "quantity": "5",
+        "starts_on": "",
+        "ends_on": "",
+        "valid_until": "",
+        "status": "published",
+    }
     assert client.post("/my/postings/new", data=form).status_code == 302
 
 
@@ -78,10 +111,12 @@ def opened_event(app, login, make_org):
     coordinator = login(role="coordinator")
     event_id = created_event_id(coordinator.post("/events/new", data=event_form()))
     assert coordinator.post(f"/events/{event_id}/status", data={"status": "open", "version": "1"}).status_code == 302
-    orgs = {"e1": make_org(kind="enterprise", name="贵阳精密机械有限公司", sectors=["advanced_equipment"]),
-            "e2": make_org(kind="enterprise", name="遵义航天零件有限公司", sectors=["advanced_equipment"]),
-            "s1": make_org(kind="school", name="贵州装备职业学院", sectors=["advanced_equipment"]),
-            "s2": make_org(kind="school", name="贵州轻工职业技术学院")}
+    orgs = {
+        "e1": make_org(kind="enterprise", name="贵阳精密机械有限公司", sectors=["advanced_equipment"]),
+        "e2": make_org(kind="enterprise", name="遵义航天零件有限公司", sectors=["advanced_equipment"]),
+        "s1": make_org(kind="school", name="贵州装备职业学院", sectors=["advanced_equipment"]),
+        "s2": make_org(kind="school", name="贵州轻工职业技术学院"),
+    }
     clients = {name: login(org) for name, org in orgs.items()}
     for client in clients.values():
         assert client.post(f"/events/{event_id}/register").status_code == 302
@@ -89,16 +124,16 @@ def opened_event(app, login, make_org):
     assert manage.count("待审核") >= 4
     for org in orgs.values():
         pid = participant_id(app, event_id, org.id)
-        assert coordinator.post(f"/events/{event_id}/participants/{pid}/decide", data={"approve": "1"}).status_code \
-            == 302
+        assert (
+            coordinator.post(f"/events/{event_id}/participants/{pid}/decide", data={"approve": "1"}).status_code == 302
+        )
     return event_id, coordinator, clients, orgs
 
 
 def test_an_event_form_with_a_bad_field_says_so_beside_it_and_creates_nothing(login, count):
     coordinator = login(role="coordinator")
 
-    response = coordinator.post("/events/new", data=event_form(first_slot="25:00", table_count="",
-                                                               table_names=""))
+    response = coordinator.post("/events/new", data=event_form(first_slot="25:00", table_count="", table_names=""))
 
     assert response.status_code == 400
     page = text(response)
@@ -123,8 +158,9 @@ def test_two_coordinators_editing_the_same_event_cannot_overwrite_each_other(log
     assert 'name="version" value="1"' in text(first.get(f"/events/{event_id}/edit"))
     assert 'name="version" value="1"' in text(second.get(f"/events/{event_id}/edit"))
 
-    assert first.post(f"/events/{event_id}/edit", data=event_form(venue="会议中心 B 馆", version="1")).status_code \
-        == 302
+    assert (
+        first.post(f"/events/{event_id}/edit", data=event_form(venue="会议中心 B 馆", version="1")).status_code == 302
+    )
     refused = second.post(f"/events/{event_id}/edit", data=event_form(venue="会议中心 C 馆", version="1"))
 
     assert refused.status_code == 409
@@ -151,27 +187,39 @@ def test_the_whole_flow_from_requests_to_agendas_files_and_outcomes(app, opened_
     bad = clients["e1"].post(f"/events/{event_id}/requests", data={"to_participant": s1, "priority": "9"})
     assert bad.status_code == 400 and "优先级须在 1 到 5 之间" in text(bad)
     for client, target, priority in ((clients["e1"], s1, "5"), (clients["e1"], s2, "2"), (clients["e2"], s1, "4")):
-        assert client.post(f"/events/{event_id}/requests",
-                           data={"to_participant": target, "priority": priority, "reason": "洽谈订单班合作"}
-                           ).status_code == 302
-    assert clients["s2"].post(f"/events/{event_id}/requests", data={"to_participant": e2, "priority": "3"}
-                              ).status_code == 302
+        assert (
+            client.post(
+                f"/events/{event_id}/requests",
+                data={"to_participant": target, "priority": priority, "reason": "洽谈订单班合作"},
+            ).status_code
+            == 302
+        )
+    assert (
+        clients["s2"].post(f"/events/{event_id}/requests", data={"to_participant": e2, "priority": "3"}).status_code
+        == 302
+    )
 
     received = text(clients["s1"].get(f"/events/{event_id}/requests"))
     assert "来自 贵阳精密机械有限公司" in received and "洽谈订单班合作" in received
     with app.app_context():
-        requests = {(r.from_participant.organization.name, r.to_participant.organization.name): r.id
-                    for r in db.session.query(MeetingRequest)}
+        requests = {
+            (r.from_participant.organization.name, r.to_participant.organization.name): r.id
+            for r in db.session.query(MeetingRequest)
+        }
     for (_, receiver), request_id in requests.items():
-        client = {"贵州装备职业学院": clients["s1"], "贵州轻工职业技术学院": clients["s2"],
-                  "遵义航天零件有限公司": clients["e2"]}[receiver]
-        assert client.post(f"/events/{event_id}/requests/{request_id}/answer", data={"accept": "1"}).status_code \
-            == 302
+        client = {
+            "贵州装备职业学院": clients["s1"],
+            "贵州轻工职业技术学院": clients["s2"],
+            "遵义航天零件有限公司": clients["e2"],
+        }[receiver]
+        assert client.post(f"/events/{event_id}/requests/{request_id}/answer", data={"accept": "1"}).status_code == 302
     with app.app_context():
         version = db.session.get(Event, event_id).version
 
-    assert coordinator.post(f"/events/{event_id}/schedule", data={"version": version, "keep_published": "1"}
-                            ).status_code == 302
+    assert (
+        coordinator.post(f"/events/{event_id}/schedule", data={"version": version, "keep_published": "1"}).status_code
+        == 302
+    )
     manage = text(coordinator.get(f"/events/{event_id}/manage"))
     assert "已证明最优" in manage and "安排 <strong>4</strong> 场" in manage
     assert "尚未发布" in manage
@@ -185,8 +233,9 @@ def test_the_whole_flow_from_requests_to_agendas_files_and_outcomes(app, opened_
     with app.app_context():
         meetings = db.session.query(Meeting).filter_by(event_id=event_id).all()
         assert len(meetings) == 4 and all(m.published for m in meetings)
-        busy = [(side, m.slot_id) for m in meetings for side in (m.request.from_participant_id,
-                                                                  m.request.to_participant_id)]
+        busy = [
+            (side, m.slot_id) for m in meetings for side in (m.request.from_participant_id, m.request.to_participant_id)
+        ]
         assert len(busy) == len(set(busy))
         tables = [(m.slot_id, m.table_id) for m in meetings]
         assert len(tables) == len(set(tables))
@@ -217,28 +266,56 @@ def test_the_whole_flow_from_requests_to_agendas_files_and_outcomes(app, opened_
     # The day: s1 checks in, so only meetings without s2 or e-sides checked in are flagged.
     for name in ("e1", "e2", "s1"):
         pid = participant_id(app, event_id, orgs[name].id)
-        assert coordinator.post(f"/events/{event_id}/participants/{pid}/check-in", data={"present": "1"}
-                                ).status_code == 302
+        assert (
+            coordinator.post(f"/events/{event_id}/participants/{pid}/check-in", data={"present": "1"}).status_code
+            == 302
+        )
     assert "有 2 场洽谈的一方尚未签到" in text(coordinator.get(f"/events/{event_id}/manage"))
 
     # After a meeting: both sides record the outcome; a bad choice is refused beside the field.
     with app.app_context():
-        meeting_id = db.session.query(Meeting).join(Meeting.request).filter(
-            MeetingRequest.to_participant_id == s1, MeetingRequest.from_participant_id != e2).one().id
-    refused = clients["e1"].post(f"/events/{event_id}/meetings/{meeting_id}/outcome",
-                                 data={"stage": "event", "outcome": "maybe"})
+        meeting_id = (
+            db.session.query(Meeting)
+            .join(Meeting.request)
+            .filter(MeetingRequest.to_participant_id == s1, MeetingRequest.from_participant_id != e2)
+            .one()
+            .id
+        )
+    refused = clients["e1"].post(
+        f"/events/{event_id}/meetings/{meeting_id}/outcome", data={"stage": "event", "outcome": "maybe"}
+    )
     assert refused.status_code == 400 and "结果须为" in text(refused)
-    assert clients["e1"].post(f"/events/{event_id}/meetings/{meeting_id}/outcome",
-                              data={"stage": "event", "outcome": "intention", "note": "拟共建订单班"}
-                              ).status_code == 302
-    assert clients["s1"].post(f"/events/{event_id}/meetings/{meeting_id}/outcome",
-                              data={"stage": "event", "outcome": "follow_up"}).status_code == 302
-    assert clients["s2"].post(f"/events/{event_id}/meetings/{meeting_id}/outcome",
-                              data={"stage": "event", "outcome": "agreement"}).status_code == 403
+    assert (
+        clients["e1"]
+        .post(
+            f"/events/{event_id}/meetings/{meeting_id}/outcome",
+            data={"stage": "event", "outcome": "intention", "note": "拟共建订单班"},
+        )
+        .status_code
+        == 302
+    )
+    assert (
+        clients["s1"]
+        .post(f"/events/{event_id}/meetings/{meeting_id}/outcome", data={"stage": "event", "outcome": "follow_up"})
+        .status_code
+        == 302
+    )
+    assert (
+        clients["s2"]
+        .post(f"/events/{event_id}/meetings/{meeting_id}/outcome", data={"stage": "event", "outcome": "agreement"})
+        .status_code
+        == 403
+    )
     assert coordinator.post(f"/events/{event_id}/survey").status_code == 302
-    assert clients["e1"].post(f"/events/{event_id}/meetings/{meeting_id}/outcome",
-                              data={"stage": "follow_up", "outcome": "agreement", "note": "已签协议"}
-                              ).status_code == 302
+    assert (
+        clients["e1"]
+        .post(
+            f"/events/{event_id}/meetings/{meeting_id}/outcome",
+            data={"stage": "follow_up", "outcome": "agreement", "note": "已签协议"},
+        )
+        .status_code
+        == 302
+    )
     outcomes = text(coordinator.get(f"/events/{event_id}/outcomes"))
     assert "达成合作意向" in outcomes and "签订合作协议" in outcomes and "已签协议" in outcomes
     with app.app_context():
@@ -273,8 +350,10 @@ def test_a_late_change_keeps_published_meetings_in_place(app, opened_event):
     for request_id in late:
         clients["s2"].post(f"/events/{event_id}/requests/{request_id}/answer", data={"accept": "1"})
 
-    assert coordinator.post(f"/events/{event_id}/schedule", data={"version": version(), "keep_published": "1"}
-                            ).status_code == 302
+    assert (
+        coordinator.post(f"/events/{event_id}/schedule", data={"version": version(), "keep_published": "1"}).status_code
+        == 302
+    )
     with app.app_context():
         meetings = db.session.query(Meeting).all()
         assert len(meetings) == 3
@@ -322,8 +401,10 @@ def test_a_change_racing_another_coordinators_commit_is_refused_not_lost(app, lo
     def other_coordinator_commits_meanwhile(event, seen):
         check(event, seen)
         with db.engine.begin() as connection:  # another request's transaction, committed in between
-            connection.execute(db.text("UPDATE events SET venue = '会议中心 B 馆', version = version + 1 "
-                                       "WHERE id = :id"), {"id": event_id})
+            connection.execute(
+                db.text("UPDATE events SET venue = '会议中心 B 馆', version = version + 1 WHERE id = :id"),
+                {"id": event_id},
+            )
 
     monkeypatch.setattr(operations, "check_version", other_coordinator_commits_meanwhile)
     refused = coordinator.post(f"/events/{event_id}/edit", data=event_form(venue="会议中心 C 馆", version="1"))

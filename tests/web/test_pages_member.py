@@ -63,8 +63,9 @@ class FieldMessages(HTMLParser):
 
 
 def beside(response) -> dict[str, list[str]]:
-    return {name: messages for name, messages in FieldMessages(response.get_data(as_text=True)).found.items()
-            if messages}
+    return {
+        name: messages for name, messages in FieldMessages(response.get_data(as_text=True)).found.items() if messages
+    }
 
 
 def text(response) -> str:
@@ -86,19 +87,36 @@ def login(app, make_user):
 
 @pytest.fixture
 def factory(make_org):
-    return make_org(kind="enterprise", name="贵阳精密机械有限公司", region="520115", sectors=["advanced_equipment"],
-                    contact_name="李工", contact_email="hr@jingmi.cn", contact_phone="0851-1234567")
+    return make_org(
+        kind="enterprise",
+        name="贵阳精密机械有限公司",
+        region="520115",
+        sectors=["advanced_equipment"],
+        contact_name="李工",
+        contact_email="hr@jingmi.cn",
+        contact_phone="0851-1234567",
+    )
 
 
 @pytest.fixture
 def school(make_org):
-    return make_org(kind="school", name="贵州装备职业学院", region="520115", contact_name="张老师",
-                    contact_email="zhaosheng@zbxy.edu.cn")
+    return make_org(
+        kind="school",
+        name="贵州装备职业学院",
+        region="520115",
+        contact_name="张老师",
+        contact_email="zhaosheng@zbxy.edu.cn",
+    )
 
 
 def api_post(client, token, **fields):
-    body = {"direction": "offer", "category": "program", "title": "数控技术专业",
-            "description": "培养数控编程与加工人才，开设数控车床、加工中心实训。", "sectors": ["advanced_equipment"]}
+    body = {
+        "direction": "offer",
+        "category": "program",
+        "title": "数控技术专业",
+        "description": "培养数控编程与加工人才，开设数控车床、加工中心实训。",
+        "sectors": ["advanced_equipment"],
+    }
     body.update(fields)
     response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.json
@@ -106,9 +124,19 @@ def api_post(client, token, **fields):
 
 
 def posting_form(**changes) -> dict:
-    form = {"direction": "need", "category": "talent", "title": "招聘数控车床操作工",
-            "description": "熟悉数控编程，能独立操作数控车床。", "sectors": ["advanced_equipment"], "region": "520115",
-            "quantity": "10", "starts_on": "", "ends_on": "", "valid_until": "", "status": "published"}
+    form = {
+        "direction": "need",
+        "category": "talent",
+        "title": "招聘数控车床操作工",
+        "description": "熟悉数控编程，能独立操作数控车床。",
+        "sectors": ["advanced_equipment"],
+        "region": "520115",
+        "quantity": "10",
+        "starts_on": "",
+        "ends_on": "",
+        "valid_until": "",
+        "status": "published",
+    }
     form.update(changes)
     return form
 
@@ -120,6 +148,7 @@ def created_id(response) -> int:
 
 
 # --- access ---------------------------------------------------------------------------------------
+
 
 def test_member_pages_need_a_member(client, make_user, factory):
     coordinator, _ = make_user(role="coordinator")
@@ -141,19 +170,25 @@ def test_another_organizations_postings_are_not_found(client, login, factory, sc
     assert member.post(f"/my/postings/{program['id']}/edit", data=posting_form()).status_code == 404
     assert member.get(f"/my/postings/{program['id']}/matches").status_code == 404
     assert member.post(f"/my/postings/{program['id']}/close").status_code == 404
-    assert member.post(f"/my/postings/{program['id']}/marks",
-                       data={"counterpart_id": program["id"], "mark": "interested"}).status_code == 404
+    assert (
+        member.post(
+            f"/my/postings/{program['id']}/marks", data={"counterpart_id": program["id"], "mark": "interested"}
+        ).status_code
+        == 404
+    )
     with member.application.app_context():
         assert db.session.get(Posting, program["id"]).status == "published"
 
 
 # --- the organization -------------------------------------------------------------------------------
 
+
 def test_organization_page_shows_the_verification_state(app, login, make_org, make_user):
     pending, rejected = make_org(verified=False), make_org(verified=False)
     with app.app_context():
-        organizations.reject_organization(db.session.get(Organization, rejected.id), accounts.OPERATOR,
-                                          "营业执照照片不清晰")
+        organizations.reject_organization(
+            db.session.get(Organization, rejected.id), accounts.OPERATOR, "营业执照照片不清晰"
+        )
         db.session.commit()
 
     def state(org):
@@ -166,9 +201,18 @@ def test_organization_page_shows_the_verification_state(app, login, make_org, ma
 
 def test_organization_profile_is_edited_with_the_apis_messages(app, login, factory):
     member, _ = login(factory)
-    form = {"name": "贵阳精密机械股份有限公司", "kind": "enterprise", "subtype": "规上企业", "region": "520102",
-            "sectors": ["advanced_equipment", "basic_materials"], "description": "数控机床零部件。",
-            "website": "", "contact_name": "李工", "contact_phone": "", "contact_email": "hr@jingmi.cn"}
+    form = {
+        "name": "贵阳精密机械股份有限公司",
+        "kind": "enterprise",
+        "subtype": "规上企业",
+        "region": "520102",
+        "sectors": ["advanced_equipment", "basic_materials"],
+        "description": "数控机床零部件。",
+        "website": "",
+        "contact_name": "李工",
+        "contact_phone": "",
+        "contact_email": "hr@jingmi.cn",
+    }
 
     bad = member.post("/my/organization", data={**form, "name": "", "contact_email": "hr at jingmi"})
     good = member.post("/my/organization", data=form)
@@ -180,10 +224,16 @@ def test_organization_profile_is_edited_with_the_apis_messages(app, login, facto
     with app.app_context():
         org = db.session.get(Organization, factory.id)
         assert (org.name, org.subtype, org.region_code, org.sectors, org.contact_phone) == (
-            "贵阳精密机械股份有限公司", "规上企业", "520102", ["advanced_equipment", "basic_materials"], None)
+            "贵阳精密机械股份有限公司",
+            "规上企业",
+            "520102",
+            ["advanced_equipment", "basic_materials"],
+            None,
+        )
 
 
 # --- the posting form --------------------------------------------------------------------------------
+
 
 def test_posting_form_shows_the_apis_messages_beside_each_field_and_writes_nothing(client, login, factory, count):
     member, token = login(factory)
@@ -191,8 +241,11 @@ def test_posting_form_shows_the_apis_messages_beside_each_field_and_writes_nothi
     long = "长" * 5001
 
     response = member.post("/my/postings/new", data=posting_form(title="", description=long))
-    api = client.post("/api/v1/postings", headers=headers, json={
-        "direction": "need", "category": "talent", "title": "", "description": long}).json
+    api = client.post(
+        "/api/v1/postings",
+        headers=headers,
+        json={"direction": "need", "category": "talent", "title": "", "description": long},
+    ).json
 
     assert response.status_code == 400
     messages = beside(response)
@@ -201,8 +254,11 @@ def test_posting_form_shows_the_apis_messages_beside_each_field_and_writes_nothi
 
     dates = {"starts_on": "2030-09-01", "ends_on": "2030-07-01"}
     invariant = member.post("/my/postings/new", data=posting_form(**dates))
-    api = client.post("/api/v1/postings", headers=headers, json={
-        "direction": "need", "category": "talent", "title": "招聘数控车床操作工", **dates}).json
+    api = client.post(
+        "/api/v1/postings",
+        headers=headers,
+        json={"direction": "need", "category": "talent", "title": "招聘数控车床操作工", **dates},
+    ).json
 
     assert invariant.status_code == 400
     assert beside(invariant) == {"ends_on": ["结束日期不能早于开始日期。"]}
@@ -248,8 +304,12 @@ def test_a_new_need_leads_to_the_complementary_school_program_with_reasons(clien
 
 def test_matches_escape_everything_but_the_snippet_marks(client, login, factory, school):
     _, school_token = login(school)
-    api_post(client, school_token, title="数控技术专业<script>alert(1)</script>",
-             description="<img src=x onerror=alert(1)> 数控编程")
+    api_post(
+        client,
+        school_token,
+        title="数控技术专业<script>alert(1)</script>",
+        description="<img src=x onerror=alert(1)> 数控编程",
+    )
     member, _ = login(factory)
 
     page = text(member.get(member.post("/my/postings/new", data=posting_form()).headers["Location"]))
@@ -284,8 +344,10 @@ def test_editing_a_posting_confirms_suggested_tags(app, login, factory):
     assert suggested and 'value="招聘数控车床操作工"' in edit
 
     bad = member.post(f"/my/postings/{posting_id}/edit", data=posting_form(title="x", tags=[suggested[0]]))
-    saved = member.post(f"/my/postings/{posting_id}/edit",
-                        data=posting_form(title="招聘数控车床操作工（急聘）", quantity="", tags=[suggested[0]]))
+    saved = member.post(
+        f"/my/postings/{posting_id}/edit",
+        data=posting_form(title="招聘数控车床操作工（急聘）", quantity="", tags=[suggested[0]]),
+    )
     with app.app_context():
         posting = db.session.get(Posting, posting_id)
         first = (posting.title, posting.quantity, posting.tags)
@@ -313,6 +375,7 @@ def test_valid_until_at_most_a_year_ahead(login, factory, count):
 
 # --- matches and marks ---------------------------------------------------------------------------------
 
+
 def test_marks_move_uninteresting_matches_to_the_end(app, client, login, factory, school, make_org):
     _, school_token = login(school)
     other_school = make_org(kind="school", region="520115")
@@ -324,8 +387,7 @@ def test_marks_move_uninteresting_matches_to_the_end(app, client, login, factory
     matches = f"/my/postings/{posting_id}/matches"
 
     ordered = text(member.get(matches))
-    top = first if ordered.index(f'id="match-{first["id"]}"') < ordered.index(f'id="match-{second["id"]}"') \
-        else second
+    top = first if ordered.index(f'id="match-{first["id"]}"') < ordered.index(f'id="match-{second["id"]}"') else second
     rest = second if top is first else first
     marks = f"/my/postings/{posting_id}/marks"
     response = member.post(marks, data={"counterpart_id": top["id"], "mark": "not_interested"})
@@ -358,6 +420,7 @@ def test_matches_page_says_when_the_index_is_unavailable(app, login, factory):
 
 # --- contact requests ------------------------------------------------------------------------------------
 
+
 def test_a_contact_request_accepted_shows_each_side_the_others_details(app, client, login, factory, school):
     school_member, school_token = login(school)
     program = api_post(client, school_token)
@@ -365,9 +428,16 @@ def test_a_contact_request_accepted_shows_each_side_the_others_details(app, clie
     posting_id = created_id(member.post("/my/postings/new", data=posting_form()))
     back = f"/my/postings/{posting_id}/matches"
 
-    sent = member.post("/contacts/new", data={"to_organization_id": school.id, "to_posting_id": program["id"],
-                                              "from_posting_id": posting_id, "message": "希望合作开设订单班",
-                                              "next": back})
+    sent = member.post(
+        "/contacts/new",
+        data={
+            "to_organization_id": school.id,
+            "to_posting_id": program["id"],
+            "from_posting_id": posting_id,
+            "message": "希望合作开设订单班",
+            "next": back,
+        },
+    )
     again = member.post("/contacts/new", data={"to_organization_id": school.id, "next": back})
     after_sending = text(member.get(back))
     asked = text(member.get("/contacts"))

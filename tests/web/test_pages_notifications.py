@@ -76,8 +76,9 @@ def test_settings_show_the_defaults_and_save_changes(client, app, member):
     assert "对接活动" in page
     assert "本站尚未配置邮件服务器" in page
 
-    saved = client.post("/notifications/settings", data={"kinds": ["contact_request"], "email_mode": "weekly"},
-                        follow_redirects=True)
+    saved = client.post(
+        "/notifications/settings", data={"kinds": ["contact_request"], "email_mode": "weekly"}, follow_redirects=True
+    )
 
     page = saved.get_data(as_text=True)
     assert "通知设置已保存" in page
@@ -85,8 +86,12 @@ def test_settings_show_the_defaults_and_save_changes(client, app, member):
     assert re.search(r'value="weekly" checked', page)
     with app.app_context():
         settings = db.session.get(NotificationSettings, member.id)
-        assert (settings.new_match, settings.contact_request, settings.contact_answer, settings.event) == \
-            (False, True, False, False)
+        assert (settings.new_match, settings.contact_request, settings.contact_answer, settings.event) == (
+            False,
+            True,
+            False,
+            False,
+        )
         assert settings.email_mode == "weekly"
 
 

@@ -24,8 +24,14 @@ def post(client, bearer, coordinator):
     """Create a published posting through the API (as a coordinator unless a token is given)."""
 
     def create(org, token=None, **fields):
-        body = {"organization_id": org.id, "direction": "offer", "category": "program", "title": "数控技术专业",
-                "description": "培养数控编程与加工人才。", "sectors": ["advanced_equipment"]}
+        body = {
+            "organization_id": org.id,
+            "direction": "offer",
+            "category": "program",
+            "title": "数控技术专业",
+            "description": "培养数控编程与加工人才。",
+            "sectors": ["advanced_equipment"],
+        }
         body.update(fields)
         response = client.post("/api/v1/postings", json=body, headers=bearer(token or coordinator))
         assert response.status_code == 201, response.json
@@ -40,13 +46,15 @@ def text(response) -> str:
 
 def links(page: str) -> list[tuple[str, str]]:
     """(href, visible text) of the page's links, tags and spaces stripped from the text."""
-    return [(unescape(href), re.sub(r"<[^>]+>|\s+", "", label))
-            for href, label in re.findall(r'<a\b[^>]*?\bhref="([^"]*)"[^>]*>(.*?)</a>', page, re.S)]
+    return [
+        (unescape(href), re.sub(r"<[^>]+>|\s+", "", label))
+        for href, label in re.findall(r'<a\b[^>]*?\bhref="([^"]*)"[^>]*>(.*?)</a>', page, re.S)
+    ]
 
 
 def facet_sidebar(page: str) -> str:
     start = page.index('id="facets"')
-    return page[start:page.index("</aside>", start)]
+    return page[start : page.index("</aside>", start)]
 
 
 def query_of(href: str) -> dict[str, list[str]]:
@@ -113,13 +121,16 @@ def test_search_pages_through_results(client, make_org, post):
     assert "显示第 5–5 条" in last and "下一页" not in last
 
 
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ("q=" + "茶" * 501, "q", "不能超过 500 个字符"),
-    ("q=茶&sector=moon", "产业", "未知的产业「moon」"),
-    ("q=茶&region=北京", "地区", "未知的地区「北京」"),
-    ("q=茶&limit=500", "每页条数", "须在 1 到 100 之间"),
-    ("q=茶&direction=sideways", "需求/供给", "须为以下之一"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("q=" + "茶" * 501, "q", "不能超过 500 个字符"),
+        ("q=茶&sector=moon", "产业", "未知的产业「moon」"),
+        ("q=茶&region=北京", "地区", "未知的地区「北京」"),
+        ("q=茶&limit=500", "每页条数", "须在 1 到 100 之间"),
+        ("q=茶&direction=sideways", "需求/供给", "须为以下之一"),
+    ],
+)
 def test_bad_parameters_show_the_schema_message_by_the_search_box(client, query, field, message):
     response = client.get("/search?" + query)
     page = text(response)
@@ -127,7 +138,7 @@ def test_bad_parameters_show_the_schema_message_by_the_search_box(client, query,
     assert response.status_code == 422
     assert message in page and 'role="alert"' in page
     assert field in page
-    assert page.index(message) < page.index("</form>") + 800   # beside the search box, not at the bottom
+    assert page.index(message) < page.index("</form>") + 800  # beside the search box, not at the bottom
 
 
 def test_a_bad_filter_keeps_the_query_and_drops_only_that_filter(client):
@@ -152,7 +163,7 @@ def test_an_empty_query_shows_the_form_and_the_newest_postings(client, make_org,
     assert 'role="alert"' not in text(empty)
     assert "茶叶加工技术专业" in text(bare) and "机械加工技术专业" in text(bare)
     assert "茶叶加工技术专业" in tea and "机械加工技术专业" not in tea
-    assert '<input type="hidden" name="sector" value="tea">' in tea   # a query typed here keeps the filter
+    assert '<input type="hidden" name="sector" value="tea">' in tea  # a query typed here keeps the filter
 
 
 def test_a_missing_index_gives_a_clear_503_page(app, client, make_org, post):
@@ -184,14 +195,20 @@ def test_home_has_the_search_box_and_sector_links_with_counts(client, make_org, 
 def test_a_posting_page_shows_the_posting_and_its_matches_with_reasons(client, make_org, post):
     factory = make_org(kind="enterprise", name="贵阳精工机械有限公司", region="520115")
     school = make_org(kind="school", name="贵州装备职业学院", region="520115")
-    need = post(factory, direction="need", category="talent", title="招聘数控车床操作工", quantity=12,
-                description="熟悉数控编程。\n能看懂零件图。")
+    need = post(
+        factory,
+        direction="need",
+        category="talent",
+        title="招聘数控车床操作工",
+        quantity=12,
+        description="熟悉数控编程。\n能看懂零件图。",
+    )
     offer = post(school, title="数控技术专业")
 
     page = text(client.get(f"/postings/{need['id']}"))
 
     assert "招聘数控车床操作工" in page and "贵阳精工机械有限公司" in page and "12" in page
-    assert "熟悉数控编程。\n能看懂零件图。" in page                       # line breaks kept (CSS pre-line)
+    assert "熟悉数控编程。\n能看懂零件图。" in page  # line breaks kept (CSS pre-line)
     assert "可能满足此需求的供给" in page and f'href="/postings/{offer["id"]}"' in page
     assert "类别互补：人才需求 ↔ 专业与课程供给" in page and "同一区县" in page
 
@@ -236,9 +253,18 @@ def test_members_of_other_organizations_get_a_contact_form(client, make_org, mak
 
 
 def test_organization_contact_details_show_only_to_those_allowed(client, make_org, make_user, post):
-    school = make_org(kind="school", subtype="高职院校", name="贵州茶叶职业学院", region="520328", sectors=["tea"],
-                      description="以茶学为特色。", website="https://tea.example.cn", contact_name="王老师",
-                      contact_phone="0851-12345678", contact_email="wang@tea.example.cn")
+    school = make_org(
+        kind="school",
+        subtype="高职院校",
+        name="贵州茶叶职业学院",
+        region="520328",
+        sectors=["tea"],
+        description="以茶学为特色。",
+        website="https://tea.example.cn",
+        contact_name="王老师",
+        contact_phone="0851-12345678",
+        contact_email="wang@tea.example.cn",
+    )
     post(school, title="茶叶加工技术专业", sectors=["tea"])
     member, _ = make_user(org=school)
     stranger, _ = make_user(org=make_org())
@@ -270,9 +296,16 @@ def test_user_text_is_escaped_everywhere(client, make_org, post):
     org = make_org(kind="school", name=f"学院{evil}", description=evil, website="javascript:alert(1)")
     created = post(org, title=f"数控技术{evil}", description=f"数控 {evil} <b>粗体</b>")
 
-    pages = [text(client.get(path)) for path in
-             ("/", "/search?q=数控技术", f"/search?q={evil}", f"/postings/{created['id']}",
-              f"/organizations/{org.id}")]
+    pages = [
+        text(client.get(path))
+        for path in (
+            "/",
+            "/search?q=数控技术",
+            f"/search?q={evil}",
+            f"/postings/{created['id']}",
+            f"/organizations/{org.id}",
+        )
+    ]
 
     for page in pages:
         assert evil not in page and "<b>粗体</b>" not in page

@@ -41,19 +41,35 @@ class MatchmakerApi(Api):
         field_errors = []
         for location, messages in (data.get("messages") or {}).items():
             for path, message in flatten_errors(messages):
-                field_errors.append({"field": "body" if path == "_request" else path, "location": location,
-                                     "message": message.en, "message_zh": message.zh})
+                field_errors.append(
+                    {
+                        "field": "body" if path == "_request" else path,
+                        "location": location,
+                        "message": message.en,
+                        "message_zh": message.zh,
+                    }
+                )
         summary = HTTP_SUMMARIES.get(error.code) or as_message(error.name)
-        payload = {"code": error.name.lower().replace(" ", "_"), "status": error.code,
-                   "message": summary.en, "message_zh": summary.zh, "errors": field_errors}
+        payload = {
+            "code": error.name.lower().replace(" ", "_"),
+            "status": error.code,
+            "message": summary.en,
+            "message_zh": summary.zh,
+            "errors": field_errors,
+        }
         return payload, error.code, data.get("headers") or getattr(error, "headers", None) or {}
 
 
 def handle_matchmaker_error(error: MatchmakerError) -> Any:
     """Domain errors raised by services become JSON under /api (HTML pages handle their own)."""
     field_errors = error.field_errors() if isinstance(error, InvalidInput) else []
-    payload = {"code": error.code, "status": error.status, "message": error.message.en,
-               "message_zh": error.message.zh, "errors": field_errors}
+    payload = {
+        "code": error.code,
+        "status": error.status,
+        "message": error.message.en,
+        "message_zh": error.message.zh,
+        "errors": field_errors,
+    }
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
     return payload, error.status, headers
 
@@ -67,6 +83,7 @@ HTTP_SUMMARIES = {
     422: InvalidInput.message,
     500: Message("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
 }
+
 
 def schema_name(schema: Any) -> str:
     """OpenAPI component name: the class name without 'Schema', '…Update' for partial schemas."""
@@ -89,16 +106,21 @@ def init_app(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ROUTE,
         API_SPEC_OPTIONS={
-            "info": {"description": "Enterprises' needs and schools' offers in Guizhou. Reads are public; "
-                                    "writes need `Authorization: Bearer <token>` (`matchmaker create-token`). "
-                                    "Errors: `{code, status, message, message_zh, errors: [{field, message, "
-                                    "message_zh}]}`."},
+            "info": {
+                "description": "Enterprises' needs and schools' offers in Guizhou. Reads are public; "
+                "writes need `Authorization: Bearer <token>` (`matchmaker create-token`). "
+                "Errors: `{code, status, message, message_zh, errors: [{field, message, "
+                "message_zh}]}`."
+            },
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     )
     api.init_app(app)
-    app.add_url_rule(SWAGGER_UI_ROUTE + "<path:filename>", "swagger_ui_static",
-                     lambda filename: send_from_directory(swagger_ui_bundle.swagger_ui_path, filename))
+    app.add_url_rule(
+        SWAGGER_UI_ROUTE + "<path:filename>",
+        "swagger_ui_static",
+        lambda filename: send_from_directory(swagger_ui_bundle.swagger_ui_path, filename),
+    )
 
     for module in API_MODULES:
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL)

@@ -39,8 +39,7 @@ def list_postings(args):
 def create_posting(data):
     """Post a need or an offer for an organization you belong to (or any, for coordinators)."""
     user = require_api_user()
-    org = postings.organization_for_posting(user, data.pop("organization_id", None),
-                                            data.pop("organization_ref", None))
+    org = postings.organization_for_posting(user, data.pop("organization_id", None), data.pop("organization_ref", None))
     posting = postings.create_posting(org, data, user)
     commit(announce=[posting])
     return posting
@@ -70,8 +69,9 @@ def update_posting(data, posting_id):
 @blp.doc(security=AUTH)
 def publish_posting(args, posting_id):
     """Publish a draft, reopen a closed posting or renew an expired one."""
-    posting = postings.publish_posting(postings.find_posting(id=posting_id), require_api_user(),
-                                       args.get("valid_until"))
+    posting = postings.publish_posting(
+        postings.find_posting(id=posting_id), require_api_user(), args.get("valid_until")
+    )
     commit(announce=[posting])
     return posting
 

@@ -31,5 +31,6 @@ def filters_from(args: dict) -> SearchFilters:
 @blp.response(200, SearchResultsSchema)
 def search(args):
     """Search public postings by meaning and by words, under filters."""
-    return matching.search_postings(get_search_index(), args["q"], filters_from(args), limit=args["limit"],
-                                    offset=args["offset"])
+    return matching.search_postings(
+        get_search_index(), args["q"], filters_from(args), limit=args["limit"], offset=args["offset"]
+    )

@@ -16,8 +16,12 @@ blp = Blueprint("taxonomy", __name__, description="Reference lists.")
 class TaxonomySchema(Schema):
     sectors = fields.List(fields.Dict(), metadata={"description": "code, name, group, group_name, aliases"})
     regions = fields.List(fields.Dict(), metadata={"description": "code, name, level, parent"})
-    categories = fields.List(fields.Dict(), metadata={
-        "description": "code, name, need, offer, answers (offer categories that answer a need of this category)"})
+    categories = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "code, name, need, offer, answers (offer categories that answer a need of this category)"
+        },
+    )
     kinds = fields.List(fields.Dict(), metadata={"description": "code, name, subtypes"})
 
 
@@ -26,5 +30,7 @@ class TaxonomySchema(Schema):
 def get_taxonomy_lists():
     """All reference lists at once."""
     taxonomy = get_taxonomy()
-    return {name: [asdict(item) for item in getattr(taxonomy, name).values()]
-            for name in ("sectors", "regions", "categories", "kinds")}
+    return {
+        name: [asdict(item) for item in getattr(taxonomy, name).values()]
+        for name in ("sectors", "regions", "categories", "kinds")
+    }

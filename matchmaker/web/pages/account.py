@@ -33,8 +33,12 @@ def login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302,
-               error_message="登录尝试过于频繁，请稍后再试。")
+@limiter.limit(
+    login_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    error_message="登录尝试过于频繁，请稍后再试。",
+)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -60,8 +64,12 @@ ACCOUNT_FIELDS = ("email", "display_name")
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(REGISTRATION_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 302,
-               error_message="注册过于频繁，请稍后再试。")
+@limiter.limit(
+    REGISTRATION_LIMIT,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+    error_message="注册过于频繁，请稍后再试。",
+)
 def register():
     """A new organization (待认证 until a coordinator verifies it) and its first member, who is logged in."""
     if current_user.is_authenticated:
@@ -89,8 +97,9 @@ def register():
             except InvalidInput as exc:
                 db.session.rollback()
                 errors = field_errors(exc)
-    return render_template("account/register.html", values=values, errors=errors, options=form_options()), \
-        400 if errors else 200
+    return render_template(
+        "account/register.html", values=values, errors=errors, options=form_options()
+    ), 400 if errors else 200
 
 
 def account_errors(email: str, password: str, confirm: str, name: str) -> FieldErrors:

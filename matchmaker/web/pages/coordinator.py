@@ -30,8 +30,9 @@ QUEUE_PAGE_SIZE = 20
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 NO_FILE = Message("请选择要导入的文件。", "Choose a file to import.")
-TOO_LARGE = Message("文件超过 10 MB，请拆分后分批导入。",
-                    "The file is larger than 10 MB; split it and import the parts.")
+TOO_LARGE = Message(
+    "文件超过 10 MB，请拆分后分批导入。", "The file is larger than 10 MB; split it and import the parts."
+)
 NO_UPLOAD = Message("找不到上传的文件，请重新上传。", "The uploaded file is gone; upload it again.")
 
 
@@ -46,6 +47,7 @@ def page_url(page: int) -> str:
 
 
 # --- organizations: the verification queue -----------------------------------------------
+
 
 @bp.get("/organizations")
 @coordinator_required
@@ -71,35 +73,57 @@ def reject(org_id: int):
     try:
         organizations.reject_organization(org, viewer(), reason)
     except InvalidInput as error:
-        return render_queue(queue_arg(request.form), page_arg(request.form), errors={org.id: field_errors(error)},
-                            reasons={org.id: reason}, status=422)
+        return render_queue(
+            queue_arg(request.form),
+            page_arg(request.form),
+            errors={org.id: field_errors(error)},
+            reasons={org.id: reason},
+            status=422,
+        )
     name = org.name
     commit()
     flash(f"已将「{name}」标为不予认证；该机构成员可在本机构页面看到原因，修改后可再次申请。")
     return redirect(url_for(".organization_queue", show=queue_arg(request.form), page=page_arg(request.form)))
 
 
-def render_queue(show: str, page: int, *, errors: dict[int, Any] | None = None,
-                 reasons: dict[int, str] | None = None, status: int = 200):
+def render_queue(
+    show: str,
+    page: int,
+    *,
+    errors: dict[int, Any] | None = None,
+    reasons: dict[int, str] | None = None,
+    status: int = 200,
+):
     listed = db.paginate(queue_query(show), page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
-    return render_template("coordinator/organizations.html", show=show, queues=QUEUES, listed=listed,
-                           totals={name: db.session.scalar(select(func.count()).select_from(
-                               queue_query(name).order_by(None).subquery())) for name in QUEUES},
-                           posting_counts=posting_counts([org.id for org in listed.items]),
-                           members={org.id: organizations.members_of(org) for org in listed.items},
-                           taxonomy=get_taxonomy(), errors=errors or {}, reasons=reasons or {}), status
+    return render_template(
+        "coordinator/organizations.html",
+        show=show,
+        queues=QUEUES,
+        listed=listed,
+        totals={
+            name: db.session.scalar(select(func.count()).select_from(queue_query(name).order_by(None).subquery()))
+            for name in QUEUES
+        },
+        posting_counts=posting_counts([org.id for org in listed.items]),
+        members={org.id: organizations.members_of(org) for org in listed.items},
+        taxonomy=get_taxonomy(),
+        errors=errors or {},
+        reasons=reasons or {},
+    ), status
 
 
 def queue_query(show: str):
     """Organizations of one tab: the queue puts those never rejected before the rejected ones, oldest first."""
     stmt = select(Organization)
     if show == "verified":
-        return stmt.where(Organization.verified_at.is_not(None), Organization.closed_at.is_(None)) \
-            .order_by(Organization.verified_at.desc(), Organization.id.desc())
+        return stmt.where(Organization.verified_at.is_not(None), Organization.closed_at.is_(None)).order_by(
+            Organization.verified_at.desc(), Organization.id.desc()
+        )
     if show == "closed":
         return stmt.where(Organization.closed_at.is_not(None)).order_by(Organization.closed_at.desc())
-    return stmt.where(Organization.verified_at.is_(None), Organization.closed_at.is_(None)) \
-        .order_by(case((Organization.rejected_at.is_(None), 0), else_=1), Organization.created_at, Organization.id)
+    return stmt.where(Organization.verified_at.is_(None), Organization.closed_at.is_(None)).order_by(
+        case((Organization.rejected_at.is_(None), 0), else_=1), Organization.created_at, Organization.id
+    )
 
 
 def posting_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -107,9 +131,12 @@ def posting_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
     if not org_ids:
         return {}
     rows = db.session.execute(
-        select(Posting.organization_id, func.count(Posting.id),
-               func.sum(case((Posting.status == "published", 1), else_=0)))
-        .where(Posting.organization_id.in_(org_ids)).group_by(Posting.organization_id))
+        select(
+            Posting.organization_id, func.count(Posting.id), func.sum(case((Posting.status == "published", 1), else_=0))
+        )
+        .where(Posting.organization_id.in_(org_ids))
+        .group_by(Posting.organization_id)
+    )
     return {org_id: (total, int(published or 0)) for org_id, total, published in rows}
 
 
@@ -125,16 +152,27 @@ def page_arg(args: Any) -> int:
 
 # --- postings and contact requests --------------------------------------------------------
 
+
 @bp.get("/postings")
 @coordinator_required
 def posting_list():
     try:
         filters = load_form(PostingListArgsSchema(), request.args)
     except InvalidInput as error:
-        return render_template("coordinator/postings.html", listed=None, errors=field_errors(error),
-                               taxonomy=get_taxonomy(), options=filter_options()), 422
-    return render_template("coordinator/postings.html", listed=postings.list_postings(filters, viewer()),
-                           errors={}, taxonomy=get_taxonomy(), options=filter_options())
+        return render_template(
+            "coordinator/postings.html",
+            listed=None,
+            errors=field_errors(error),
+            taxonomy=get_taxonomy(),
+            options=filter_options(),
+        ), 422
+    return render_template(
+        "coordinator/postings.html",
+        listed=postings.list_postings(filters, viewer()),
+        errors={},
+        taxonomy=get_taxonomy(),
+        options=filter_options(),
+    )
 
 
 def filter_options() -> dict[str, list[tuple[str, str]]]:
@@ -144,9 +182,11 @@ def filter_options() -> dict[str, list[tuple[str, str]]]:
     for prefecture in (r for r in taxonomy.regions.values() if r.level == "prefecture"):
         regions.append((prefecture.code, prefecture.name))
         regions.extend((r.code, "\u3000" + r.name) for r in taxonomy.regions.values() if r.parent == prefecture.code)
-    return {"category": [(c.code, c.name) for c in taxonomy.categories.values()],
-            "sector": [(s.code, f"{s.group_name} · {s.name}") for s in taxonomy.sectors.values()],
-            "region": regions}
+    return {
+        "category": [(c.code, c.name) for c in taxonomy.categories.values()],
+        "sector": [(s.code, f"{s.group_name} · {s.name}") for s in taxonomy.sectors.values()],
+        "region": regions,
+    }
 
 
 @bp.get("/contacts")
@@ -156,6 +196,7 @@ def contact_list():
 
 
 # --- bulk import: upload, preview, confirm ------------------------------------------------
+
 
 @bp.get("/import")
 @coordinator_required
@@ -172,8 +213,14 @@ def import_preview():
         report = dry_run(read_upload(path))
     except InvalidInput as error:
         return render_template("coordinator/import.html", errors=field_errors(error)), 422
-    return render_template("coordinator/import.html", errors={}, report=report, upload_id=upload_id,
-                           filename=request.files["file"].filename, confirmed=False)
+    return render_template(
+        "coordinator/import.html",
+        errors={},
+        report=report,
+        upload_id=upload_id,
+        filename=request.files["file"].filename,
+        confirmed=False,
+    )
 
 
 @bp.post("/import/confirm")
@@ -187,9 +234,14 @@ def import_confirm():
     report = transfer.import_rows(rows, skip_invalid=request.form.get("skip_invalid") == "1")
     if report.written:
         commit()  # the rows are committed; this brings the search index up to date
-    return render_template("coordinator/import.html", errors={}, report=report, upload_id=upload_id,
-                           filename=request.form.get("filename", ""), confirmed=True), \
-        200 if report.written else 422
+    return render_template(
+        "coordinator/import.html",
+        errors={},
+        report=report,
+        upload_id=upload_id,
+        filename=request.form.get("filename", ""),
+        confirmed=True,
+    ), 200 if report.written else 422
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -242,4 +294,3 @@ def read_upload(path: Path) -> list[tuple[int, Any]]:
 def dry_run(rows: list[tuple[int, Any]]) -> transfer.ImportReport:
     """Check every row exactly as the import would, then undo it all: the report says what would happen."""
     return transfer.import_rows(rows, dry_run=True)
-

@@ -40,23 +40,51 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 EVENT_STATUS_NAMES = {"draft": "筹备中", "open": "报名中", "published": "日程已发布", "closed": "已结束"}
 PARTICIPANT_STATUS_NAMES = {"pending": "待审核", "approved": "已通过", "declined": "未通过"}
-REQUEST_STATUS_NAMES = {"pending": "等待答复", "accepted": "已接受", "declined": "已婉拒", "expired": "已过期",
-                        "withdrawn": "已撤回"}
-OUTCOME_NAMES = {"no_interest": "无合作意向", "follow_up": "需进一步沟通", "intention": "达成合作意向",
-                 "agreement": "签订合作协议"}
+REQUEST_STATUS_NAMES = {
+    "pending": "等待答复",
+    "accepted": "已接受",
+    "declined": "已婉拒",
+    "expired": "已过期",
+    "withdrawn": "已撤回",
+}
+OUTCOME_NAMES = {
+    "no_interest": "无合作意向",
+    "follow_up": "需进一步沟通",
+    "intention": "达成合作意向",
+    "agreement": "签订合作协议",
+}
 PRIORITY_NAMES = {5: "5 · 非常希望", 4: "4 · 希望", 3: "3 · 一般", 2: "2 · 可以", 1: "1 · 有空再谈"}
-EVENT_FORM = ("title", "description", "held_on", "venue", "region", "registration_deadline", "request_deadline",
-              "min_meetings", "max_meetings", "first_slot", "slot_minutes", "slot_count", "pause_minutes",
-              "table_count", "table_names")
+EVENT_FORM = (
+    "title",
+    "description",
+    "held_on",
+    "venue",
+    "region",
+    "registration_deadline",
+    "request_deadline",
+    "min_meetings",
+    "max_meetings",
+    "first_slot",
+    "slot_minutes",
+    "slot_count",
+    "pause_minutes",
+    "table_count",
+    "table_names",
+)
 BAD_NUMBER = Message("请填写整数。", "Enter a whole number.")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.context_processor
 def helpers() -> dict[str, Any]:
-    return {"event_status_names": EVENT_STATUS_NAMES, "participant_status_names": PARTICIPANT_STATUS_NAMES,
-            "request_status_names": REQUEST_STATUS_NAMES, "outcome_names": OUTCOME_NAMES,
-            "priority_names": PRIORITY_NAMES, "clock": clock}
+    return {
+        "event_status_names": EVENT_STATUS_NAMES,
+        "participant_status_names": PARTICIPANT_STATUS_NAMES,
+        "request_status_names": REQUEST_STATUS_NAMES,
+        "outcome_names": OUTCOME_NAMES,
+        "priority_names": PRIORITY_NAMES,
+        "clock": clock,
+    }
 
 
 def clock(moment: Any) -> str:
@@ -64,6 +92,7 @@ def clock(moment: Any) -> str:
 
 
 # --- lookups -----------------------------------------------------------------------------------
+
 
 def visible_event(event_id: int) -> Event:
     """The event, if the viewer may see it (drafts only for coordinators)."""
@@ -114,14 +143,19 @@ def int_field(name: str, default: int | None = None) -> int:
 
 # --- list, set up and edit ------------------------------------------------------------------------
 
+
 @bp.get("")
 def index():
     user = viewer()
     listed = events.visible_events(user)
     registered = {}
     if user is not None and user.organization_id is not None:
-        registered = {p.event_id: p for p in db.session.scalars(
-            select(EventParticipant).where(EventParticipant.organization_id == user.organization_id))}
+        registered = {
+            p.event_id: p
+            for p in db.session.scalars(
+                select(EventParticipant).where(EventParticipant.organization_id == user.organization_id)
+            )
+        }
     return render_template("events/list.html", events=listed, registered=registered)
 
 
@@ -129,8 +163,18 @@ def index():
 @coordinator_required
 def create():
     if request.method == "GET":
-        return render_form(None, {"slot_minutes": "20", "slot_count": "12", "pause_minutes": "5",
-                                  "first_slot": "14:00", "table_count": "10", "min_meetings": "0"}, {})
+        return render_form(
+            None,
+            {
+                "slot_minutes": "20",
+                "slot_count": "12",
+                "pause_minutes": "5",
+                "first_slot": "14:00",
+                "table_count": "10",
+                "min_meetings": "0",
+            },
+            {},
+        )
     try:
         event = events.create_event(load_form(EventInSchema(), event_form()), viewer())
     except InvalidInput as error:
@@ -166,24 +210,39 @@ def event_form() -> MultiDict:
 
 def submitted() -> dict[str, Any]:
     values: dict[str, Any] = {name: request.form.get(name, "") for name in EVENT_FORM}
-    values.update(sectors=request.form.getlist("sectors"), requires_approval="requires_approval" in request.form,
-                  version=request.form.get("version", ""))
+    values.update(
+        sectors=request.form.getlist("sectors"),
+        requires_approval="requires_approval" in request.form,
+        version=request.form.get("version", ""),
+    )
     return values
 
 
 def form_values(event: Event) -> dict[str, Any]:
     first = event.slots[0]
     minutes = int((first.ends_at - first.starts_at).total_seconds() // 60)
-    pause = (int((event.slots[1].starts_at - first.ends_at).total_seconds() // 60) if len(event.slots) > 1 else 0)
+    pause = int((event.slots[1].starts_at - first.ends_at).total_seconds() // 60) if len(event.slots) > 1 else 0
     numbered = [t.name for t in event.tables] == [str(i) for i in range(1, len(event.tables) + 1)]
-    return {"title": event.title, "description": event.description, "held_on": event.held_on.isoformat(),
-            "venue": event.venue, "region": event.region_code or "", "sectors": event.sectors,
-            "registration_deadline": local_input(event.registration_deadline),
-            "request_deadline": local_input(event.request_deadline), "requires_approval": event.requires_approval,
-            "min_meetings": event.min_meetings, "max_meetings": event.max_meetings or "",
-            "first_slot": clock(first.starts_at), "slot_minutes": minutes, "slot_count": len(event.slots),
-            "pause_minutes": pause, "table_count": len(event.tables) if numbered else "",
-            "table_names": "" if numbered else "\n".join(t.name for t in event.tables), "version": event.version}
+    return {
+        "title": event.title,
+        "description": event.description,
+        "held_on": event.held_on.isoformat(),
+        "venue": event.venue,
+        "region": event.region_code or "",
+        "sectors": event.sectors,
+        "registration_deadline": local_input(event.registration_deadline),
+        "request_deadline": local_input(event.request_deadline),
+        "requires_approval": event.requires_approval,
+        "min_meetings": event.min_meetings,
+        "max_meetings": event.max_meetings or "",
+        "first_slot": clock(first.starts_at),
+        "slot_minutes": minutes,
+        "slot_count": len(event.slots),
+        "pause_minutes": pause,
+        "table_count": len(event.tables) if numbered else "",
+        "table_names": "" if numbered else "\n".join(t.name for t in event.tables),
+        "version": event.version,
+    }
 
 
 def local_input(moment: Any) -> str:
@@ -192,11 +251,13 @@ def local_input(moment: Any) -> str:
 
 
 def render_form(event: Event | None, values: dict[str, Any], errors: FieldErrors, status: int = 200):
-    return render_template("events/form.html", event=event, values=values, errors=errors,
-                           options=form_options()), status
+    return render_template(
+        "events/form.html", event=event, values=values, errors=errors, options=form_options()
+    ), status
 
 
 # --- the event page and registration ---------------------------------------------------------------
+
 
 @bp.get("/<int:event_id>")
 def show(event_id: int):
@@ -204,9 +265,13 @@ def show(event_id: int):
     user = viewer()
     participant = events.participant_of(event, user.organization_id) if user else None
     approved = sum(1 for p in event.participants if p.status == "approved")
-    return render_template("events/event.html", event=event, participant=participant, approved=approved,
-                           sector_names=[get_taxonomy().sectors[c].name for c in event.sectors
-                                         if c in get_taxonomy().sectors])
+    return render_template(
+        "events/event.html",
+        event=event,
+        participant=participant,
+        approved=approved,
+        sector_names=[get_taxonomy().sectors[c].name for c in event.sectors if c in get_taxonomy().sectors],
+    )
 
 
 @bp.post("/<int:event_id>/register")
@@ -234,6 +299,7 @@ def unavailable(event_id: int):
 
 # --- recommendations and meeting requests -------------------------------------------------------------
 
+
 @bp.get("/<int:event_id>/recommendations")
 @member_required
 def recommendations(event_id: int):
@@ -242,14 +308,26 @@ def recommendations(event_id: int):
     return render_recommendations(event, participant, {}, {})
 
 
-def render_recommendations(event: Event, participant: EventParticipant, errors: dict[int, FieldErrors],
-                           values: dict[int, dict[str, Any]], status: int = 200):
+def render_recommendations(
+    event: Event,
+    participant: EventParticipant,
+    errors: dict[int, FieldErrors],
+    values: dict[int, dict[str, Any]],
+    status: int = 200,
+):
     counterparts = events.recommended_counterparts(participant, get_search_index())
     sent, received = events.requests_of(participant)
     asked = {r.to_participant_id: r for r in sent if r.status in ("pending", "accepted")}
     asked.update({r.from_participant_id: r for r in received if r.status in ("pending", "accepted")})
-    return render_template("events/recommendations.html", event=event, participant=participant,
-                           counterparts=counterparts, asked=asked, errors=errors, values=values), status
+    return render_template(
+        "events/recommendations.html",
+        event=event,
+        participant=participant,
+        counterparts=counterparts,
+        asked=asked,
+        errors=errors,
+        values=values,
+    ), status
 
 
 @bp.post("/<int:event_id>/requests")
@@ -261,13 +339,24 @@ def send_request(event_id: int):
     target = event_participant(event, int(to_id)) if to_id.isdigit() else abort(400)
     reason = request.form.get("reason", "")
     try:
-        events.request_meeting(event, participant, target, viewer(), priority=int_field("priority", 3),
-                               reason=reason, index=get_search_index())
+        events.request_meeting(
+            event,
+            participant,
+            target,
+            viewer(),
+            priority=int_field("priority", 3),
+            reason=reason,
+            index=get_search_index(),
+        )
     except InvalidInput as error:
         db.session.rollback()
-        return render_recommendations(event, participant, {target.id: field_errors(error)},
-                                      {target.id: {"reason": reason, "priority": request.form.get("priority")}},
-                                      status=400)
+        return render_recommendations(
+            event,
+            participant,
+            {target.id: field_errors(error)},
+            {target.id: {"reason": reason, "priority": request.form.get("priority")}},
+            status=400,
+        )
     name = target.organization.name
     commit()
     flash(f"已向「{name}」发出约谈申请，对方接受后将排入洽谈日程。")
@@ -280,8 +369,7 @@ def requests_page(event_id: int):
     event = visible_event(event_id)
     participant = own_participant(event)
     sent, received = events.requests_of(participant)
-    return render_template("events/requests.html", event=event, participant=participant, sent=sent,
-                           received=received)
+    return render_template("events/requests.html", event=event, participant=participant, sent=sent, received=received)
 
 
 @bp.post("/<int:event_id>/requests/<int:request_id>/answer")
@@ -298,6 +386,7 @@ def answer(event_id: int, request_id: int):
 
 
 # --- agendas --------------------------------------------------------------------------------------------
+
 
 def agenda_owner(event: Event) -> EventParticipant:
     """Whose agenda: the viewer's organization's, or (for coordinators) ?participant=ID."""
@@ -318,8 +407,15 @@ def agenda(event_id: int):
     meetings = events.agenda(participant)
     outcomes = own_outcomes(meetings, participant.organization_id)
     template = "events/agenda_print.html" if request.args.get("print") else "events/agenda.html"
-    return render_template(template, event=event, participant=participant, meetings=meetings, outcomes=outcomes,
-                           other_side=events.other_side, errors={})
+    return render_template(
+        template,
+        event=event,
+        participant=participant,
+        meetings=meetings,
+        outcomes=outcomes,
+        other_side=events.other_side,
+        errors={},
+    )
 
 
 @bp.get("/<int:event_id>/agenda.ics")
@@ -336,8 +432,9 @@ def agenda_ics(event_id: int):
 def agenda_xlsx(event_id: int):
     event = visible_event(event_id)
     participant = agenda_owner(event)
-    return download(outputs.agenda_xlsx(event, participant, events.agenda(participant)), XLSX,
-                    f"event-{event.id}-agenda.xlsx")
+    return download(
+        outputs.agenda_xlsx(event, participant, events.agenda(participant)), XLSX, f"event-{event.id}-agenda.xlsx"
+    )
 
 
 def download(body: bytes, mimetype: str, filename: str) -> Response:
@@ -348,12 +445,16 @@ def download(body: bytes, mimetype: str, filename: str) -> Response:
 
 # --- outcomes ---------------------------------------------------------------------------------------------
 
+
 def own_outcomes(meetings: list[Meeting], organization_id: int) -> dict[tuple[int, str], MeetingOutcome]:
     """(meeting id, stage) → what this organization recorded."""
     if not meetings:
         return {}
-    rows = db.session.scalars(select(MeetingOutcome).where(
-        MeetingOutcome.meeting_id.in_([m.id for m in meetings]), MeetingOutcome.organization_id == organization_id))
+    rows = db.session.scalars(
+        select(MeetingOutcome).where(
+            MeetingOutcome.meeting_id.in_([m.id for m in meetings]), MeetingOutcome.organization_id == organization_id
+        )
+    )
     return {(row.meeting_id, row.stage): row for row in rows}
 
 
@@ -366,15 +467,20 @@ def record_outcome(event_id: int, meeting_id: int):
         abort(404)
     stage = request.form.get("stage", "event")
     try:
-        events.record_outcome(meeting, viewer(), request.form.get("outcome", ""), request.form.get("note", ""),
-                              stage)
+        events.record_outcome(meeting, viewer(), request.form.get("outcome", ""), request.form.get("note", ""), stage)
     except InvalidInput as error:
         db.session.rollback()
         participant = own_participant(event)
         meetings = events.agenda(participant)
-        return render_template("events/agenda.html", event=event, participant=participant, meetings=meetings,
-                               outcomes=own_outcomes(meetings, participant.organization_id),
-                               other_side=events.other_side, errors={meeting.id: field_errors(error)}), 400
+        return render_template(
+            "events/agenda.html",
+            event=event,
+            participant=participant,
+            meetings=meetings,
+            outcomes=own_outcomes(meetings, participant.organization_id),
+            other_side=events.other_side,
+            errors={meeting.id: field_errors(error)},
+        ), 400
     commit()
     flash("已记录洽谈结果。")
     return redirect(url_for(".agenda", event_id=event_id) + f"#meeting-{meeting_id}")
@@ -386,12 +492,16 @@ def outcomes(event_id: int):
     event = events.find_event(event_id)
     pairs = events.outcomes_by_pair(event)
     names = {p.organization_id: p.organization.name for p in event.participants}
-    rows = [(names.get(a, a), names.get(b, b), sorted(found, key=lambda o: (o.stage, o.organization_id)))
-            for (a, b), found in pairs.items()]
-    meetings = db.session.scalar(select(func.count()).select_from(Meeting).where(Meeting.event_id == event.id,
-                                                                                   Meeting.published.is_(True)))
-    return render_template("events/outcomes.html", event=event, rows=sorted(rows), names=names,
-                           published_meetings=meetings)
+    rows = [
+        (names.get(a, a), names.get(b, b), sorted(found, key=lambda o: (o.stage, o.organization_id)))
+        for (a, b), found in pairs.items()
+    ]
+    meetings = db.session.scalar(
+        select(func.count()).select_from(Meeting).where(Meeting.event_id == event.id, Meeting.published.is_(True))
+    )
+    return render_template(
+        "events/outcomes.html", event=event, rows=sorted(rows), names=names, published_meetings=meetings
+    )
 
 
 @bp.post("/<int:event_id>/survey")
@@ -406,6 +516,7 @@ def survey(event_id: int):
 
 # --- the coordinator's desk -----------------------------------------------------------------------------
 
+
 @bp.get("/<int:event_id>/manage")
 @coordinator_required
 def manage(event_id: int):
@@ -413,19 +524,37 @@ def manage(event_id: int):
 
 
 def render_manage(event: Event, errors: FieldErrors, status: int = 200):
-    counts = dict(db.session.execute(select(MeetingRequest.status, func.count()).where(
-        MeetingRequest.event_id == event.id).group_by(MeetingRequest.status)).all())
+    counts = dict(
+        db.session.execute(
+            select(MeetingRequest.status, func.count())
+            .where(MeetingRequest.event_id == event.id)
+            .group_by(MeetingRequest.status)
+        ).all()
+    )
     meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id)).all()
-    participants = sorted(event.participants, key=lambda p: (p.status != "pending", p.organization.kind,
-                                                             p.organization.name))
-    per_participant = Counter(side for m in meetings for side in (m.request.from_participant_id,
-                                                                  m.request.to_participant_id))
-    short = [(p, per_participant[p.id]) for p in participants
-             if p.status == "approved" and meetings and per_participant[p.id] < event.min_meetings]
-    return render_template("events/manage.html", event=event, participants=participants, counts=counts,
-                           meetings=meetings, drafts=sum(1 for m in meetings if not m.published),
-                           per_participant=per_participant, short=short,
-                           absent={m.id for m in events.absent_meetings(event)}, errors=errors), status
+    participants = sorted(
+        event.participants, key=lambda p: (p.status != "pending", p.organization.kind, p.organization.name)
+    )
+    per_participant = Counter(
+        side for m in meetings for side in (m.request.from_participant_id, m.request.to_participant_id)
+    )
+    short = [
+        (p, per_participant[p.id])
+        for p in participants
+        if p.status == "approved" and meetings and per_participant[p.id] < event.min_meetings
+    ]
+    return render_template(
+        "events/manage.html",
+        event=event,
+        participants=participants,
+        counts=counts,
+        meetings=meetings,
+        drafts=sum(1 for m in meetings if not m.published),
+        per_participant=per_participant,
+        short=short,
+        absent={m.id for m in events.absent_meetings(event)},
+        errors=errors,
+    ), status
 
 
 @bp.post("/<int:event_id>/status")
@@ -470,9 +599,14 @@ def check_in(event_id: int, participant_id: int):
 def build_schedule(event_id: int):
     event = events.find_event(event_id)
     try:
-        result = events.build_schedule(event, viewer(), seen_version(), fair="fair" in request.form,
-                                       keep_published="keep_published" in request.form,
-                                       time_limit=current_app.config["MATCHMAKER_SCHEDULE_TIME_LIMIT"])
+        result = events.build_schedule(
+            event,
+            viewer(),
+            seen_version(),
+            fair="fair" in request.form,
+            keep_published="keep_published" in request.form,
+            time_limit=current_app.config["MATCHMAKER_SCHEDULE_TIME_LIMIT"],
+        )
     except InvalidInput as error:
         db.session.rollback()
         return render_manage(event, field_errors(error), status=400)
@@ -496,8 +630,12 @@ def publish(event_id: int):
 @coordinator_required
 def room_plan(event_id: int):
     event = events.find_event(event_id)
-    return render_template("events/room_plan.html", event=event, plan=events.room_plan(event),
-                           absent={m.id for m in events.absent_meetings(event)})
+    return render_template(
+        "events/room_plan.html",
+        event=event,
+        plan=events.room_plan(event),
+        absent={m.id for m in events.absent_meetings(event)},
+    )
 
 
 @bp.get("/<int:event_id>/schedule.xlsx")

@@ -30,15 +30,34 @@ MATCH_LIMIT = 20
 STATUS_NAMES = {"draft": "草稿", "published": "已发布", "closed": "已关闭"}
 CONTACT_STATUS_NAMES = {"pending": "等待答复", "accepted": "已接受", "declined": "已婉拒"}
 # Optional fields that an emptied input clears (a page form always sends all of them).
-POSTING_TEXT_FIELDS = ("direction", "category", "title", "description", "region", "quantity", "starts_on",
-                       "ends_on", "valid_until")
-ORGANIZATION_TEXT_FIELDS = ("name", "kind", "subtype", "region", "description", "website", "contact_name",
-                            "contact_phone", "contact_email")
+POSTING_TEXT_FIELDS = (
+    "direction",
+    "category",
+    "title",
+    "description",
+    "region",
+    "quantity",
+    "starts_on",
+    "ends_on",
+    "valid_until",
+)
+ORGANIZATION_TEXT_FIELDS = (
+    "name",
+    "kind",
+    "subtype",
+    "region",
+    "description",
+    "website",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
 ORGANIZATION_FORM = (*ORGANIZATION_TEXT_FIELDS, "sectors")  # the schema's fields a page sets (not `ref`)
 BAD_ID = Message("编号无效。", "Not a valid id.")
 
 
 # --- forms ----------------------------------------------------------------------------------
+
 
 def submitted_values(names: tuple[str, ...], lists: tuple[str, ...] = ("sectors",)) -> dict[str, Any]:
     """The submitted form, to show it again as it was typed."""
@@ -88,6 +107,7 @@ def posting_values(posting: Posting) -> dict[str, Any]:
 
 # --- lookups ----------------------------------------------------------------------------------
 
+
 def own_organization() -> Organization:
     org = db.session.get(Organization, viewer().organization_id)
     if org is None:
@@ -104,21 +124,24 @@ def own_posting(posting_id: int) -> Posting:
 
 
 def messages_zh(error: InvalidInput) -> str:
-    return " ".join(message.zh for messages in field_errors(error).values() for message in messages) \
-        or error.message.zh
+    return " ".join(message.zh for messages in field_errors(error).values() for message in messages) or error.message.zh
 
 
 @bp.context_processor
 def page_helpers() -> dict[str, Any]:
     taxonomy = get_taxonomy()
-    return {"status_names": STATUS_NAMES, "contact_status_names": CONTACT_STATUS_NAMES,
-            "region_label": taxonomy.region_label, "category_name": lambda code: taxonomy.categories[code].name
-            if code in taxonomy.categories else code,
-            "sector_name": lambda code: taxonomy.sectors[code].name if code in taxonomy.sectors else code,
-            "kind_name": lambda code: taxonomy.kinds[code].name if code in taxonomy.kinds else code}
+    return {
+        "status_names": STATUS_NAMES,
+        "contact_status_names": CONTACT_STATUS_NAMES,
+        "region_label": taxonomy.region_label,
+        "category_name": lambda code: taxonomy.categories[code].name if code in taxonomy.categories else code,
+        "sector_name": lambda code: taxonomy.sectors[code].name if code in taxonomy.sectors else code,
+        "kind_name": lambda code: taxonomy.kinds[code].name if code in taxonomy.kinds else code,
+    }
 
 
 # --- the organization -------------------------------------------------------------------------
+
 
 @bp.route("/my/organization", methods=["GET", "POST"])
 @member_required
@@ -137,18 +160,26 @@ def organization():
         except InvalidInput as exc:
             db.session.rollback()
             errors = field_errors(exc)
-    return render_template("member/organization.html", org=org, values=values, errors=errors,
-                           options=form_options(), members=organizations.members_of(org)), 400 if errors else 200
+    return render_template(
+        "member/organization.html",
+        org=org,
+        values=values,
+        errors=errors,
+        options=form_options(),
+        members=organizations.members_of(org),
+    ), 400 if errors else 200
 
 
 # --- postings ---------------------------------------------------------------------------------
+
 
 @bp.get("/my/postings")
 @member_required
 def my_postings():
     org = own_organization()
-    rows = db.session.scalars(select(Posting).where(Posting.organization_id == org.id)
-                              .order_by(Posting.id.desc())).all()
+    rows = db.session.scalars(
+        select(Posting).where(Posting.organization_id == org.id).order_by(Posting.id.desc())
+    ).all()
     return render_template("member/postings.html", org=org, postings=rows)
 
 
@@ -157,8 +188,11 @@ def my_postings():
 def new_posting():
     org = own_organization()
     errors: FieldErrors = {}
-    values: dict[str, Any] = {"direction": "need" if org.kind == "enterprise" else "offer",
-                              "region": org.region_code, "sectors": org.sectors}
+    values: dict[str, Any] = {
+        "direction": "need" if org.kind == "enterprise" else "offer",
+        "region": org.region_code,
+        "sectors": org.sectors,
+    }
     if request.method == "POST":
         values = submitted_values(POSTING_TEXT_FIELDS)
         try:
@@ -170,8 +204,15 @@ def new_posting():
         except InvalidInput as exc:
             db.session.rollback()
             errors = field_errors(exc)
-    return render_template("member/posting_form.html", posting=None, org=org, values=values, errors=errors,
-                           options=form_options(), tag_choices=[]), 400 if errors else 200
+    return render_template(
+        "member/posting_form.html",
+        posting=None,
+        org=org,
+        values=values,
+        errors=errors,
+        options=form_options(),
+        tag_choices=[],
+    ), 400 if errors else 200
 
 
 @bp.route("/my/postings/<int:posting_id>/edit", methods=["GET", "POST"])
@@ -195,9 +236,15 @@ def edit_posting(posting_id: int):
         except InvalidInput as exc:
             db.session.rollback()
             errors = field_errors(exc)
-    return render_template("member/posting_form.html", posting=posting, org=posting.organization, values=values,
-                           errors=errors, options=form_options(), tag_choices=tag_choices(posting)), \
-        400 if errors else 200
+    return render_template(
+        "member/posting_form.html",
+        posting=posting,
+        org=posting.organization,
+        values=values,
+        errors=errors,
+        options=form_options(),
+        tag_choices=tag_choices(posting),
+    ), 400 if errors else 200
 
 
 def tag_choices(posting: Posting) -> list[dict[str, str]]:
@@ -232,6 +279,7 @@ def close(posting_id: int):
 
 # --- matches ----------------------------------------------------------------------------------
 
+
 @bp.get("/my/postings/<int:posting_id>/matches")
 @member_required
 def matches(posting_id: int):
@@ -243,8 +291,16 @@ def matches(posting_id: int):
     marks = contacts.marks_for(posting)
     wanted = [r for r in found.results if marks.get(r.posting.id) != "not_interested"]
     unwanted = [r for r in found.results if marks.get(r.posting.id) == "not_interested"]
-    return render_template("member/matches.html", posting=posting, unavailable=None, results=wanted,
-                           unwanted=unwanted, total=found.total, marks=marks, contact_state=contact_state())
+    return render_template(
+        "member/matches.html",
+        posting=posting,
+        unavailable=None,
+        results=wanted,
+        unwanted=unwanted,
+        total=found.total,
+        marks=marks,
+        contact_state=contact_state(),
+    )
 
 
 def contact_state() -> dict[int, tuple[str, bool]]:
@@ -269,8 +325,7 @@ def mark(posting_id: int):
     try:
         contacts.mark_match(viewer(), posting, counterpart, request.form.get("mark", ""))
         commit()
-        flash(f"已将「{counterpart.title}」标记为"
-              f"{'感兴趣' if request.form['mark'] == 'interested' else '不感兴趣'}。")
+        flash(f"已将「{counterpart.title}」标记为{'感兴趣' if request.form['mark'] == 'interested' else '不感兴趣'}。")
     except InvalidInput as exc:
         db.session.rollback()
         flash(messages_zh(exc))
@@ -279,6 +334,7 @@ def mark(posting_id: int):
 
 # --- contact requests -------------------------------------------------------------------------
 
+
 @bp.get("/contacts")
 @member_required
 def contact_list():
@@ -286,8 +342,11 @@ def contact_list():
     rows = contacts.contact_requests(viewer())
     sent = [c for c in rows if c.from_organization_id == own]
     received = [c for c in rows if c.to_organization_id == own]
-    details = {c.id: contact_details(c.to_organization if c in sent else c.from_organization)
-               for c in rows if c.status == "accepted"}
+    details = {
+        c.id: contact_details(c.to_organization if c in sent else c.from_organization)
+        for c in rows
+        if c.status == "accepted"
+    }
     return render_template("member/contacts.html", sent=sent, received=received, details=details)
 
 
@@ -308,8 +367,9 @@ def new_contact():
         to_posting_id, from_posting_id = form_id("to_posting_id"), form_id("from_posting_id")
         to_posting = None if to_posting_id is None else postings.get_visible_posting(viewer(), to_posting_id)
         from_posting = None if from_posting_id is None else postings.find_posting(id=from_posting_id)
-        contacts.request_contact(viewer(), to_org, message=request.form.get("message", ""),
-                                 from_posting=from_posting, to_posting=to_posting)
+        contacts.request_contact(
+            viewer(), to_org, message=request.form.get("message", ""), from_posting=from_posting, to_posting=to_posting
+        )
         commit()
     except (InvalidInput, NotFound) as exc:
         db.session.rollback()
@@ -335,17 +395,21 @@ def answer(contact_id: int):
         contact = contacts.find_contact(contact_id)
     except NotFound:
         abort(404)
-    if contact.to_organization_id != viewer().organization_id and \
-            contact.from_organization_id != viewer().organization_id:
+    if (
+        contact.to_organization_id != viewer().organization_id
+        and contact.from_organization_id != viewer().organization_id
+    ):
         abort(404)
     accept = request.form.get("accept") == "1"
     try:
         contacts.answer_contact(viewer(), contact, accept)
         commit()
-        flash(f"已接受「{contact.from_organization.name}」的联系请求，双方现在可以查看联系方式。" if accept
-              else f"已婉拒「{contact.from_organization.name}」的联系请求。")
+        flash(
+            f"已接受「{contact.from_organization.name}」的联系请求，双方现在可以查看联系方式。"
+            if accept
+            else f"已婉拒「{contact.from_organization.name}」的联系请求。"
+        )
     except InvalidInput as exc:
         db.session.rollback()
         flash(messages_zh(exc))
     return redirect(url_for(".contact_list") + f"#contact-{contact_id}")
-

@@ -17,17 +17,20 @@ from matchmaker.web.transaction import commit
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 EMAIL_MODE_NAMES = {"immediate": "每条即时发送", "weekly": "每周汇总", "off": "不发邮件"}
-KIND_HINTS = {"new_match": "有新发布与本机构的需求或供给相匹配时",
-              "contact_request": "其他机构请求与本机构联系时",
-              "contact_answer": "本机构发出的联系请求得到答复时",
-              "event": "对接活动的报名审核、洽谈日程发布和成效回访"}
+KIND_HINTS = {
+    "new_match": "有新发布与本机构的需求或供给相匹配时",
+    "contact_request": "其他机构请求与本机构联系时",
+    "contact_answer": "本机构发出的联系请求得到答复时",
+    "event": "对接活动的报名审核、洽谈日程发布和成效回访",
+}
 
 
 @bp.get("")
 @login_required
 def inbox():
-    return render_template("notifications/list.html", notes=notifications.notifications_for(viewer()),
-                           kind_names=notifications.KIND_NAMES)
+    return render_template(
+        "notifications/list.html", notes=notifications.notifications_for(viewer()), kind_names=notifications.KIND_NAMES
+    )
 
 
 @bp.post("/read")
@@ -70,8 +73,12 @@ def settings():
 
 
 def render_settings(wanted: set[str], email_mode: str, errors: dict, status: int):
-    return render_template("notifications/settings.html", wanted=wanted, email_mode=email_mode, errors=errors,
-                           kinds=[(kind, notifications.KIND_NAMES[kind], KIND_HINTS[kind])
-                                  for kind in NOTIFICATION_KINDS],
-                           modes=[(mode, EMAIL_MODE_NAMES[mode]) for mode in EMAIL_MODES],
-                           mail_configured=mailer_from(current_app.config) is not None), status
+    return render_template(
+        "notifications/settings.html",
+        wanted=wanted,
+        email_mode=email_mode,
+        errors=errors,
+        kinds=[(kind, notifications.KIND_NAMES[kind], KIND_HINTS[kind]) for kind in NOTIFICATION_KINDS],
+        modes=[(mode, EMAIL_MODE_NAMES[mode]) for mode in EMAIL_MODES],
+        mail_configured=mailer_from(current_app.config) is not None,
+    ), status

@@ -30,27 +30,41 @@ from matchmaker.web.pages import FieldErrors, field_errors, load_form, viewer
 
 bp = Blueprint("public", __name__)
 
-SEARCH_ARGS = SearchArgsSchema(partial=("q",))   # an empty query shows the form, not an error
+SEARCH_ARGS = SearchArgsSchema(partial=("q",))  # an empty query shows the form, not an error
 DEFAULT_LIMIT = SEARCH_ARGS.fields["limit"].load_default
 FILTERS = ("direction", "category", "sector", "region", "kind")
-KEPT_FILTERS = ("category", "sector", "region", "kind")   # carried as hidden inputs when the query changes
-LISTS = ("category", "sector")                    # repeatable: a facet link adds a value
+KEPT_FILTERS = ("category", "sector", "region", "kind")  # carried as hidden inputs when the query changes
+LISTS = ("category", "sector")  # repeatable: a facet link adds a value
 DIRECTIONS = {"need": "需求", "offer": "供给"}
-ARG_LABELS = {"q": "搜索内容", "direction": "类型", "category": "类别", "sector": "产业", "region": "地区",
-              "kind": "机构类型", "limit": "每页条数", "offset": "起始位置"}
+ARG_LABELS = {
+    "q": "搜索内容",
+    "direction": "类型",
+    "category": "类别",
+    "sector": "产业",
+    "region": "地区",
+    "kind": "机构类型",
+    "limit": "每页条数",
+    "offset": "起始位置",
+}
 LATEST = 10
 MATCHES = 5
 
 
 # --- views ---------------------------------------------------------------------------------
 
+
 @bp.get("/")
 def home():
     public = postings.visible_postings(None)
     latest = db.session.scalars(public.order_by(Posting.id.desc()).limit(LATEST)).all()
     counts = postings.public_counts()
-    return render_template("public/home.html", counts=counts.by_direction, latest=latest,
-                           sector_groups=_sector_groups(counts.by_sector), org_count=counts.organizations)
+    return render_template(
+        "public/home.html",
+        counts=counts.by_direction,
+        latest=latest,
+        sector_groups=_sector_groups(counts.by_sector),
+        org_count=counts.organizations,
+    )
 
 
 @bp.get("/search")
@@ -60,12 +74,14 @@ def search():
     except InvalidInput as error:
         return _search_page(errors=field_errors(error)), error.status
     if not args.get("q"):
-        page = postings.list_postings({**args, "page": args["offset"] // args["limit"] + 1,
-                                       "page_size": args["limit"]}, None)
+        page = postings.list_postings(
+            {**args, "page": args["offset"] // args["limit"] + 1, "page_size": args["limit"]}, None
+        )
         return _search_page(args, browse=page)
     try:
-        found = matching.search_postings(get_search_index(), args["q"], filters_from(args), limit=args["limit"],
-                                         offset=args["offset"])
+        found = matching.search_postings(
+            get_search_index(), args["q"], filters_from(args), limit=args["limit"], offset=args["offset"]
+        )
     except InvalidInput as error:
         return _search_page(args, errors=field_errors(error)), error.status
     except matching.SearchUnavailable as error:
@@ -80,22 +96,34 @@ def posting(posting_id: int):
         matches, unavailable = matching.match_posting(item, get_search_index(), limit=MATCHES), None
     except matching.SearchUnavailable as error:
         matches, unavailable = None, error
-    return render_template("public/posting.html", posting=item, matches=matches, unavailable=unavailable,
-                           category=get_taxonomy().categories[item.category],
-                           tags=[t for t in map(describe_tag, item.tags or ()) if t],
-                           can_contact=_can_contact(item.organization))
+    return render_template(
+        "public/posting.html",
+        posting=item,
+        matches=matches,
+        unavailable=unavailable,
+        category=get_taxonomy().categories[item.category],
+        tags=[t for t in map(describe_tag, item.tags or ()) if t],
+        can_contact=_can_contact(item.organization),
+    )
 
 
 @bp.get("/organizations/<int:organization_id>")
 def organization(organization_id: int):
     org = get_visible_organization(viewer(), id=organization_id)
-    open_postings = db.session.scalars(postings.visible_postings(None).where(Posting.organization_id == org.id)
-                                       .order_by(Posting.id.desc())).all()
-    return render_template("public/organization.html", org=org, postings=open_postings,
-                           show_contact=can_see_contact(viewer(), org), can_contact=_can_contact(org))
+    open_postings = db.session.scalars(
+        postings.visible_postings(None).where(Posting.organization_id == org.id).order_by(Posting.id.desc())
+    ).all()
+    return render_template(
+        "public/organization.html",
+        org=org,
+        postings=open_postings,
+        show_contact=can_see_contact(viewer(), org),
+        can_contact=_can_contact(org),
+    )
 
 
 # --- search page model ---------------------------------------------------------------------
+
 
 def _search_args() -> dict[str, Any]:
     """The validated query parameters; a blank query is no query (the page lists the newest postings)."""
@@ -120,15 +148,25 @@ class Facet:
     values: list[Link]
 
 
-def _search_page(args: dict[str, Any] | None = None, *, errors: FieldErrors | None = None,
-                 found: matching.SearchResults | None = None, browse: Any = None,
-                 unavailable: matching.SearchUnavailable | None = None) -> str:
+def _search_page(
+    args: dict[str, Any] | None = None,
+    *,
+    errors: FieldErrors | None = None,
+    found: matching.SearchResults | None = None,
+    browse: Any = None,
+    unavailable: matching.SearchUnavailable | None = None,
+) -> str:
     """The search page for parsed arguments, or (args None) for raw ones that did not validate."""
     errors = errors or {}
-    if args is None:   # keep what the visitor typed, minus the filters that were wrong
+    if args is None:  # keep what the visitor typed, minus the filters that were wrong
         values = {"q": request.args.get("q", ""), "direction": request.args.get("direction", "")}
-        hidden = [(name, value) for name in (*KEPT_FILTERS, "limit") if name not in errors
-                  for value in request.args.getlist(name) if value.strip()]
+        hidden = [
+            (name, value)
+            for name in (*KEPT_FILTERS, "limit")
+            if name not in errors
+            for value in request.args.getlist(name)
+            if value.strip()
+        ]
     else:
         values = {"q": args.get("q", ""), "direction": args.get("direction", "")}
         hidden = [(name, value) for name in KEPT_FILTERS for value in _as_list(args.get(name))]
@@ -136,10 +174,19 @@ def _search_page(args: dict[str, Any] | None = None, *, errors: FieldErrors | No
             hidden.append(("limit", str(args["limit"])))
     total = found.total if found is not None else browse.total if browse is not None else 0
     return render_template(
-        "public/search.html", values=values, hidden=hidden, errors=errors, error_list=_error_list(errors),
-        found=found, browse=browse, unavailable=unavailable, total=total,
-        active=_active_filters(args) if args else [], facets=_facets(args, found.facets) if found else [],
-        pages=_page_links(args, total) if args else None)
+        "public/search.html",
+        values=values,
+        hidden=hidden,
+        errors=errors,
+        error_list=_error_list(errors),
+        found=found,
+        browse=browse,
+        unavailable=unavailable,
+        total=total,
+        active=_active_filters(args) if args else [],
+        facets=_facets(args, found.facets) if found else [],
+        pages=_page_links(args, total) if args else None,
+    )
 
 
 def _search_url(args: dict[str, Any], **changes: Any) -> str:
@@ -155,8 +202,9 @@ def _toggle(args: dict[str, Any], name: str, value: str) -> str:
     """Link that adds a filter value (to a list, or in place of a single one), or removes it if set."""
     if name in LISTS:
         current = list(args.get(name) or ())
-        return _search_url(args, **{name: [v for v in current if v != value] if value in current
-                                    else current + [value]})
+        return _search_url(
+            args, **{name: [v for v in current if v != value] if value in current else current + [value]}
+        )
     return _search_url(args, **{name: None if args.get(name) == value else value})
 
 
@@ -179,15 +227,23 @@ def _facets(args: dict[str, Any], counts: dict[str, dict[str, int]]) -> list[Fac
     for name in ("sector", "region", "category", "kind"):
         active = set(_as_list(args.get(name)))
         values = sorted(counts.get(name, {}).items(), key=lambda item: (-item[1], item[0]))
-        facets.append(Facet(name, ARG_LABELS[name], [
-            Link(_label(name, code), _toggle(args, name, code), count, code in active) for code, count in values]))
+        facets.append(
+            Facet(
+                name,
+                ARG_LABELS[name],
+                [Link(_label(name, code), _toggle(args, name, code), count, code in active) for code, count in values],
+            )
+        )
     return [facet for facet in facets if facet.values]
 
 
 def _active_filters(args: dict[str, Any]) -> list[Link]:
     """The filters in force, each with a link that removes it."""
-    return [Link(f"{ARG_LABELS[name]}：{_label(name, value)}", _toggle(args, name, value))
-            for name in FILTERS for value in _as_list(args.get(name))]
+    return [
+        Link(f"{ARG_LABELS[name]}：{_label(name, value)}", _toggle(args, name, value))
+        for name in FILTERS
+        for value in _as_list(args.get(name))
+    ]
 
 
 def _page_links(args: dict[str, Any], total: int) -> dict[str, Any]:
@@ -196,14 +252,17 @@ def _page_links(args: dict[str, Any], total: int) -> dict[str, Any]:
     def at(start: int) -> str:
         return _search_url(args, offset=start)
 
-    return {"first": offset + 1 if total else 0, "last": min(offset + limit, total), "start": at(0),
-            "previous": at(max(0, offset - limit)) if offset > 0 else None,
-            "next": at(offset + limit) if offset + limit < total else None}
+    return {
+        "first": offset + 1 if total else 0,
+        "last": min(offset + limit, total),
+        "start": at(0),
+        "previous": at(max(0, offset - limit)) if offset > 0 else None,
+        "next": at(offset + limit) if offset + limit < total else None,
+    }
 
 
 def _error_list(errors: FieldErrors) -> list[str]:
-    return [f"{ARG_LABELS.get(name, name)}：{message.zh}" for name, messages in errors.items()
-            for message in messages]
+    return [f"{ARG_LABELS.get(name, name)}：{message.zh}" for name, messages in errors.items() for message in messages]
 
 
 def _as_list(value: Any) -> list[str]:
@@ -214,11 +273,17 @@ def _as_list(value: Any) -> list[str]:
 
 # --- home page figures ---------------------------------------------------------------------
 
+
 def _sector_groups(counts: dict[str, int]) -> list[tuple[str, list[Link]]]:
     """(group name, sector links with public posting counts) in the taxonomy's order."""
     groups = itertools.groupby(get_taxonomy().sectors.values(), key=lambda sector: sector.group_name)
-    return [(name.split("（")[0], [Link(s.name, url_for("public.search", sector=s.code), counts.get(s.code, 0))
-                                  for s in sectors]) for name, sectors in groups]
+    return [
+        (
+            name.split("（")[0],
+            [Link(s.name, url_for("public.search", sector=s.code), counts.get(s.code, 0)) for s in sectors],
+        )
+        for name, sectors in groups
+    ]
 
 
 def _can_contact(org: Organization) -> bool:
@@ -228,6 +293,7 @@ def _can_contact(org: Organization) -> bool:
 
 
 # --- template helpers ----------------------------------------------------------------------
+
 
 @bp.app_template_filter("sector_name")
 def sector_name(code: str) -> str:

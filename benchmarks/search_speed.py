@@ -3,8 +3,8 @@
     python benchmarks/search_speed.py [--sizes 10000 100000] [--queries 200] [--model PATH]
 
 Builds corpora of generated Chinese postings (sentences recombined from the major
-profiles and occupation definitions in config/reference/, random sectors, counties,
-categories and directions; seeded), tokenizes them with matchmaker.indexing.tokenizer and
+profiles and occupation definitions in matchmaker/data/reference/, random sectors, counties,
+categories and directions; seeded), tokenizes them with matchmaker.text.tokenizer and
 reports, per corpus size:
 
 - indexing throughput with vectors precomputed, and with embedding included (extrapolated
@@ -61,10 +61,10 @@ from matchmaker import matching  # noqa: E402
 from matchmaker.indexing.base import IndexDocument, SearchFilters  # noqa: E402
 from matchmaker.indexing.embedded import EmbeddedBackend  # noqa: E402
 from matchmaker.indexing.service import SearchIndex  # noqa: E402
-from matchmaker.indexing.tokenizer import tokenize  # noqa: E402
+from matchmaker.text.tokenizer import tokenize  # noqa: E402
 
-REFERENCE = ROOT / "config" / "reference"
-TAXONOMY = ROOT / "config" / "taxonomy"
+REFERENCE = ROOT / "matchmaker" / "data" / "reference"
+TAXONOMY = ROOT / "matchmaker" / "data" / "taxonomy"
 CACHE = Path(__file__).resolve().parent / ".cache"
 CANDIDATES = matching.DEFAULT_WEIGHTS.candidates  # per channel, as the product asks
 BATCH = 1000  # documents per upsert transaction

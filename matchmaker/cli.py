@@ -18,7 +18,6 @@ from marshmallow import ValidationError
 from werkzeug.serving import run_simple
 
 from matchmaker import accounts, create_app, demo, matching, organizations, postings, transfer
-from matchmaker.config import CONFIG_DIR
 from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound
 from matchmaker.extensions import db, schema_is_current
 from matchmaker.indexing import get_search_index, warm_up_in_background
@@ -72,7 +71,7 @@ def serve(host: str, port: int) -> None:
             "-m",
             "gunicorn",
             "--config",
-            str(CONFIG_DIR / "gunicorn.conf.py"),
+            "python:matchmaker.gunicorn_conf",
             "--bind",
             f"{host}:{port}",
             "--workers",

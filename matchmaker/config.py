@@ -14,10 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The repository root: config/ (taxonomies, reference data) lives beside the package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "config"
-
 ENV_PREFIX = "MATCHMAKER_"
 
 

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from matchmaker import crosswalk
 from matchmaker.errors import InvalidInput, MatchmakerError, Message
 from matchmaker.explain import Evidence, category_signal, explain, freshness_signal, region_signal, sector_signal
 from matchmaker.extensions import db
@@ -40,9 +39,10 @@ from matchmaker.indexing.base import (
 from matchmaker.indexing.documents import embedding_text
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import pending_changes, require_current_index, sync_index
-from matchmaker.indexing.tokenizer import tokenize
 from matchmaker.models import Organization, Posting, local_today
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.text import crosswalk
+from matchmaker.text.tokenizer import tokenize
 
 CROSSWALK_SOURCES = crosswalk.SOURCES
 MAX_QUERY_CHARS = 500

@@ -14,13 +14,13 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 
-from matchmaker import crosswalk
 from matchmaker.errors import InvalidInput, Message, NotFound
 from matchmaker.extensions import db
 from matchmaker.indexing.outbox import record_posting_changes
 from matchmaker.models import Organization, Posting, PostingSector, local_today, utcnow
 from matchmaker.organizations import assign_fields, check_ref_free, find_organization, require_manager
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.text import crosswalk
 
 EDITABLE_FIELDS = (
     "ref",

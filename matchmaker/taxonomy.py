@@ -12,9 +12,10 @@ import functools
 import json
 import unicodedata
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from matchmaker.config import CONFIG_DIR
+from matchmaker.data import data_dir
 
 DIRECTIONS = ("need", "offer")
 STATUSES = ("draft", "published", "closed")
@@ -161,8 +162,8 @@ def _region_names(region: Region, regions: dict[str, Region]) -> list[str]:
     return names
 
 
-def load_taxonomy(directory: Path) -> Taxonomy:
-    """Read the taxonomy data files from a directory (config/taxonomy)."""
+def load_taxonomy(directory: Path | Traversable) -> Taxonomy:
+    """Read the taxonomy data files from a folder (the package's data/taxonomy)."""
     sector_data = json.loads((directory / "sectors.json").read_text(encoding="utf-8"))
     sectors = {
         s["code"]: Sector(s["code"], s["name"], g["code"], g["name"], tuple(s.get("aliases", ())))
@@ -186,5 +187,5 @@ def load_taxonomy(directory: Path) -> Taxonomy:
 
 @functools.cache
 def get_taxonomy() -> Taxonomy:
-    """The product's taxonomy from config/taxonomy, loaded once per process."""
-    return load_taxonomy(CONFIG_DIR / "taxonomy")
+    """The product's taxonomy from its data files, loaded once per process."""
+    return load_taxonomy(data_dir("taxonomy"))

@@ -1,12 +1,12 @@
-"""Write config/crosswalk/: occupations ↔ majors ↔ industries ↔ sectors, from config/reference/.
+"""Write matchmaker/data/crosswalk/: occupations ↔ majors ↔ industries ↔ sectors, from matchmaker/data/reference/.
 
 Usage: python scripts/build_crosswalk.py [--out DIR]
 
 The crosswalk is the knowledge that words alone miss: a talent need that names an
 occupation (国家职业分类大典 2022) or a job title reaches the vocational majors that lead
-to it. Inputs are the reference files described in config/reference/SOURCES.md and
-config/taxonomy/sectors.json. Outputs (deterministic, committed; read by
-matchmaker.crosswalk):
+to it. Inputs are the reference files described in matchmaker/data/reference/SOURCES.md and
+matchmaker/data/taxonomy/sectors.json. Outputs (deterministic, committed; read by
+matchmaker.text.crosswalk):
 
 - occupations.csv      大典 codes at all four levels: name (green/digital marks stripped),
                        parent group, job-title phrases, definition and tasks
@@ -35,9 +35,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "config"
-REFERENCE = CONFIG / "reference"
-DEFAULT_OUT = CONFIG / "crosswalk"
+DATA = ROOT / "matchmaker" / "data"
+REFERENCE = DATA / "reference"
+DEFAULT_OUT = DATA / "crosswalk"
 
 # 大典 2022 marks green (L), digital (S) and green-digital (L/S) occupations on the name.
 GREEN_DIGITAL_MARK = re.compile(r"(L/S|L|S)$")
@@ -539,7 +539,7 @@ def expand_major_classes(classes: list[str]) -> list[str]:
 
 
 def build_sectors(industries, majors, occupations) -> dict:
-    taxonomy = json.loads((CONFIG / "taxonomy" / "sectors.json").read_text(encoding="utf-8"))
+    taxonomy = json.loads((DATA / "taxonomy" / "sectors.json").read_text(encoding="utf-8"))
     industry_codes = {i["code"] for i in industries}
     occupation_codes = {o["code"] for o in occupations}
     sectors = {}
@@ -606,7 +606,9 @@ def build() -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default config/crosswalk)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default matchmaker/data/crosswalk)"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, content in build().items():

@@ -1,4 +1,4 @@
-"""Write config/demo/embeddings.npz: the demo postings' vectors, so `make demo` need not embed them.
+"""Write matchmaker/data/demo/embeddings.npz: the demo postings' vectors, so `make demo` need not embed them.
 
 Usage: .venv/bin/python scripts/build_demo_embeddings.py [--model FOLDER]
 
@@ -30,7 +30,7 @@ from matchmaker.indexing.sync import reindex  # noqa: E402
 from matchmaker.models import Posting  # noqa: E402
 from matchmaker.transfer import import_rows  # noqa: E402
 
-TARGET = ROOT / "config" / "demo" / "embeddings.npz"
+TARGET = ROOT / "matchmaker" / "data" / "demo" / "embeddings.npz"
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
-"""Copy and reshape the shared reference data into config/ (run by developers, not at run time).
+"""Copy and reshape the shared reference data into matchmaker/data/ (run by developers, not at run time).
 
 Usage: python scripts/build_reference_data.py [SHARED_DATA_DIR]
 
-Writes config/taxonomy/sectors.json and config/taxonomy/regions.csv from the shared
+Writes matchmaker/data/taxonomy/sectors.json and matchmaker/data/taxonomy/regions.csv from the shared
 taxonomy files, and copies the reference catalogs (schools, majors, occupations,
-industries) into config/reference/ unchanged, so the product never reads ../shared.
+industries) into matchmaker/data/reference/ unchanged, so the product never reads ../shared.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def build_regions(src: Path, dst: Path) -> None:
 
 
 def main(shared: Path) -> None:
-    taxonomy, reference = ROOT / "config" / "taxonomy", ROOT / "config" / "reference"
+    taxonomy, reference = ROOT / "matchmaker" / "data" / "taxonomy", ROOT / "matchmaker" / "data" / "reference"
     taxonomy.mkdir(parents=True, exist_ok=True)
     reference.mkdir(parents=True, exist_ok=True)
     build_sectors(shared / "sectors.json", taxonomy / "sectors.json")

@@ -1,8 +1,8 @@
-"""Write config/tokenizer/userdict.txt: domain terms jieba must keep whole.
+"""Write matchmaker/data/tokenizer/userdict.txt: domain terms jieba must keep whole.
 
 Usage: python scripts/build_tokenizer_dictionary.py
 
-Terms come from the product's own data in config/: sector names and aliases, vocational
+Terms come from the product's own data in matchmaker/data/: sector names and aliases, vocational
 major names, occupation names and their job-title aliases. Run it again whenever those
 files change; the output is committed so every install tokenizes alike.
 """
@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "config"
+DATA = ROOT / "matchmaker" / "data"
 # High enough that jieba prefers the whole term over splitting it.
 FREQUENCY = 5000
 MAX_LENGTH = 16
@@ -27,13 +27,13 @@ NOT_A_TERM = re.compile(r"[、，,（）()及和与其他]|人员$")
 
 def terms() -> set[str]:
     found: set[str] = set()
-    sectors = json.loads((CONFIG / "taxonomy" / "sectors.json").read_text(encoding="utf-8"))
+    sectors = json.loads((DATA / "taxonomy" / "sectors.json").read_text(encoding="utf-8"))
     for group in sectors["groups"]:
         for sector in group["sectors"]:
             found.update([sector["name"], *sector.get("aliases", [])])
-    with (CONFIG / "reference" / "vocational_catalog_2021_with_additions.csv").open(encoding="utf-8") as fh:
+    with (DATA / "reference" / "vocational_catalog_2021_with_additions.csv").open(encoding="utf-8") as fh:
         found.update(row["major_name"] for row in csv.DictReader(fh))
-    with (CONFIG / "reference" / "occupations_csco2022.csv").open(encoding="utf-8") as fh:
+    with (DATA / "reference" / "occupations_csco2022.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["level"] != "4":
                 continue
@@ -43,7 +43,7 @@ def terms() -> set[str]:
 
 
 def main() -> None:
-    out = CONFIG / "tokenizer" / "userdict.txt"
+    out = DATA / "tokenizer" / "userdict.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(f"{term} {FREQUENCY}\n" for term in sorted(terms())), encoding="utf-8")
     print(f"wrote {out}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from matchmaker.config import SETTINGS, ConfigError, load_settings
@@ -50,8 +52,6 @@ def test_bad_settings_name_the_setting(tmp_path, environ, overrides, named):
 
 
 def test_every_setting_is_documented_in_the_readme():
-    from matchmaker.config import PROJECT_ROOT
-
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     missing = [name for name in SETTINGS if f"MATCHMAKER_{name}" not in readme]
     assert missing == []

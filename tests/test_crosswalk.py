@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker import crosswalk
-from matchmaker.config import PROJECT_ROOT
+from matchmaker.text import crosswalk
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 CNC_NEED = "招聘数控车床操作工，熟悉FANUC系统"
 
@@ -144,7 +145,7 @@ def test_calls_are_fast_after_loading():
 
 def test_import_does_no_work_and_pulls_no_embedding_library():
     code = (
-        "import sys, matchmaker.crosswalk as c; "
+        "import sys, matchmaker.text.crosswalk as c; "
         "assert c._load.cache_info().currsize == 0; "
         "assert 'sentence_transformers' not in sys.modules and 'bm25s' not in sys.modules"
     )
@@ -157,10 +158,10 @@ def test_committed_crosswalk_is_current(tmp_path: Path):
         check=True,
         capture_output=True,
     )
-    committed = PROJECT_ROOT / "config" / "crosswalk"
+    committed = PROJECT_ROOT / "matchmaker" / "data" / "crosswalk"
     built = sorted(p.name for p in tmp_path.iterdir())
     assert built == sorted(p.name for p in committed.iterdir())
     for name in built:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), (
-            f"config/crosswalk/{name} is stale: run python scripts/build_crosswalk.py"
+            f"matchmaker/data/crosswalk/{name} is stale: run python scripts/build_crosswalk.py"
         )

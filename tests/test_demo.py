@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker import demo
-from matchmaker.config import CONFIG_DIR
+from matchmaker.data import data_dir
 from matchmaker.extensions import db
 from matchmaker.models import Organization, Posting, PostingSector
 from matchmaker.schemas.imports import ROW_SCHEMAS
@@ -17,7 +17,7 @@ from matchmaker.taxonomy import get_taxonomy
 
 
 def real_school_names() -> set[str]:
-    with (CONFIG_DIR / "reference" / "guizhou_higher_education_2025.csv").open(encoding="utf-8") as fh:
+    with (data_dir("reference") / "guizhou_higher_education_2025.csv").open(encoding="utf-8") as fh:
         return {row["name"] for row in csv.DictReader(fh)}
 
 
@@ -70,8 +70,8 @@ def test_data_tables_name_real_majors_occupations_and_regions():
     regions, occupations = get_taxonomy().regions, demo.occupations()
     known_majors = demo.catalog_names() | {m.name for m in demo.majors().values()}
 
-    assert list(demo.INDUSTRIES) == list(get_taxonomy().sectors)
-    for sector, industry in demo.INDUSTRIES.items():
+    assert list(demo.industries()) == list(get_taxonomy().sectors)
+    for sector, industry in demo.industries().items():
         assert set(industry.counties) <= set(regions), sector
         assert all(job[0] in occupations for job in industry.jobs), sector
         assert set(industry.majors) <= known_majors, sector
@@ -148,7 +148,7 @@ def all_pages(client, **filters) -> list[dict]:
 
 @pytest.mark.model
 def test_shipped_vectors_cover_every_demo_posting(cli, app, real_embedder):
-    """`make demo` embeds nothing: config/demo/embeddings.npz must match the demo data, the text and the model.
+    """`make demo` embeds nothing: matchmaker/data/demo/embeddings.npz must match the demo data, the text and the model.
 
     If this fails, run `.venv/bin/python scripts/build_demo_embeddings.py`.
     """

@@ -58,8 +58,8 @@ def warm_up(app: Flask) -> None:
     Meant for a background thread right after a server process starts; failures are only logged
     (the first search will then report them).
     """
-    from matchmaker import crosswalk
-    from matchmaker.indexing.tokenizer import tokenize
+    from matchmaker.text import crosswalk
+    from matchmaker.text.tokenizer import tokenize
 
     try:
         with app.app_context():

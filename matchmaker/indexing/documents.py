@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from matchmaker import crosswalk
 from matchmaker.indexing.base import IndexDocument
-from matchmaker.indexing.tokenizer import tokenize
 from matchmaker.models import Posting
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.text import crosswalk
+from matchmaker.text.tokenizer import tokenize
 
 # How much of the description is embedded. On the relevance set, title + 200 characters at
 # 128 tokens ranks as well as title + 400 characters at 256 tokens and embeds about four

@@ -76,7 +76,7 @@ TITLE_WEIGHT, BODY_WEIGHT = 3.0, 1.0
 # Every Unicode category except separators (Z*) is a token character, so the FTS5
 # tokenizer splits on whitespace only and keeps each pre-computed token whole ("c++",
 # "4000～6000", "数控技术"). remove_diacritics 0 keeps "café" ≠ "cafe"; case folding is
-# harmless because tokens arrive lower-cased from indexing.tokenizer.
+# harmless because tokens arrive lower-cased from text.tokenizer.
 FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
 
 SCHEMA = f"""

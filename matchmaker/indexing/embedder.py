@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Sequence
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Protocol
 
@@ -198,7 +199,7 @@ class FakeEmbedder:
         self.dimensions = dimensions
 
     def _vector(self, text: str) -> np.ndarray:
-        from matchmaker.indexing.tokenizer import tokenize
+        from matchmaker.text.tokenizer import tokenize
 
         vector = np.zeros(self.dimensions, dtype=np.float32)
         for token in tokenize(text) or [text]:
@@ -222,11 +223,11 @@ def write_vectors_file(path: Path, model_id: str, keys: Sequence[str], vectors: 
     )
 
 
-def seed_cache(cache: EmbeddingCache, path: Path, model_id: str) -> int:
+def seed_cache(cache: EmbeddingCache, path: Path | Traversable, model_id: str) -> int:
     """Load shipped vectors into the cache if they were made with this model; return how many."""
     if not path.exists():
         return 0
-    with np.load(path) as shipped:
+    with path.open("rb") as file, np.load(file) as shipped:
         if str(shipped["model_id"]) != model_id:
             log.info("shipped vectors in %s are for %s, not %s: not used", path, shipped["model_id"], model_id)
             return 0

@@ -146,7 +146,7 @@ class CrosswalkTag(fields.String):
     """A `major:<code>` or `occupation:<code>` tag the crosswalk knows."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        from matchmaker.crosswalk import describe_tag
+        from matchmaker.text.crosswalk import describe_tag
 
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if describe_tag(text) is None:
@@ -161,7 +161,7 @@ class TagTerms(fields.List):
         super().__init__(fields.Dict(), **kwargs)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, str]] | None:
-        from matchmaker.crosswalk import describe_tag
+        from matchmaker.text.crosswalk import describe_tag
 
         if value is None:
             return None

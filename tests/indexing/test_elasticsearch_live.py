@@ -13,7 +13,7 @@ import pytest
 from elasticsearch import Elasticsearch, helpers
 
 from matchmaker.indexing.embedder import FakeEmbedder
-from matchmaker.indexing.tokenizer import tokenize
+from matchmaker.text.tokenizer import tokenize
 
 DOCUMENTS = [
     ("1", "need", "talent", "equipment", "520102", "招聘数控车床操作工，要求熟悉数控编程"),

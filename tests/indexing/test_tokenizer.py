@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matchmaker.indexing.tokenizer import normalize_text, tokenize
+from matchmaker.text.tokenizer import normalize_text, tokenize
 
 
 def test_domain_terms_stay_whole_and_their_parts_are_indexed_too():

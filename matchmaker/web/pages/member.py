@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from matchmaker import contacts, crosswalk, matching, organizations, postings
+from matchmaker import contacts, matching, organizations, postings
 from matchmaker.errors import InvalidInput, Message, NotFound
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
@@ -21,6 +21,7 @@ from matchmaker.models import Organization, Posting
 from matchmaker.schemas.organizations import OrganizationInSchema
 from matchmaker.schemas.postings import PostingInSchema, PostingUpdateSchema
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.text import crosswalk
 from matchmaker.web.pages import FieldErrors, field_errors, load_form, member_required, safe_local_path, viewer
 from matchmaker.web.transaction import commit
 

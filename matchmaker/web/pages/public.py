@@ -16,7 +16,6 @@ from flask import Blueprint, render_template, request, url_for
 
 from matchmaker import matching, postings
 from matchmaker.contacts import can_see_contact
-from matchmaker.crosswalk import describe_tag
 from matchmaker.errors import InvalidInput
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
@@ -25,6 +24,7 @@ from matchmaker.models.base import LOCAL_TZ
 from matchmaker.organizations import get_visible_organization
 from matchmaker.schemas.search import SearchArgsSchema
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.text.crosswalk import describe_tag
 from matchmaker.web.api.search import filters_from
 from matchmaker.web.pages import FieldErrors, field_errors, load_form, viewer
 

@@ -12,11 +12,10 @@ import functools
 import logging
 import re
 import unicodedata
-from pathlib import Path
 
-from matchmaker.config import CONFIG_DIR
+from matchmaker.data import data_dir
 
-DICTIONARY_DIR = CONFIG_DIR / "tokenizer"
+DICTIONARY_DIR = data_dir("tokenizer")
 # A token must contain a CJK character, a letter or a digit.
 MEANINGFUL = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -67,7 +66,3 @@ def tokenize(text: str) -> list[str]:
 def word_ends(text: str) -> set[int]:
     """Offsets in `text` where a jieba word ends (0 included), for whole-word matching of short terms."""
     return {end for _, _, end in _jieba().tokenize(text)} | {0}
-
-
-def user_dictionary_path() -> Path:
-    return DICTIONARY_DIR / "userdict.txt"

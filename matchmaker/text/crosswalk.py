@@ -27,16 +27,17 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matchmaker.config import CONFIG_DIR
-from matchmaker.indexing.tokenizer import normalize_text, tokenize, word_ends
+from matchmaker.data import data_dir
+from matchmaker.text.tokenizer import normalize_text, tokenize, word_ends
 
 if TYPE_CHECKING:
     import bm25s
 
-CROSSWALK_DIR = CONFIG_DIR / "crosswalk"
+CROSSWALK_DIR = data_dir("crosswalk")
 
 SOURCES = ("profile", "mohrss")
 SOURCE_NAMES = {"profile": "职业面向", "mohrss": "人社部专业职业对应指引"}
@@ -220,7 +221,7 @@ _lock = threading.Lock()
 
 
 @functools.cache
-def _load(directory: Path) -> _Crosswalk:
+def _load(directory: Path | Traversable) -> _Crosswalk:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG

@@ -22,7 +22,7 @@ from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound
 from matchmaker.extensions import db, schema_is_current
 from matchmaker.indexing import get_search_index, warm_up_in_background
 from matchmaker.indexing.base import IndexMissing, IndexStale, SearchError
-from matchmaker.indexing.sync import pending_changes, reindex, searchable_count, sync_index
+from matchmaker.indexing.sync import indexed_count, pending_changes, reindex, sync_index
 from matchmaker.schemas.search import SearchArgsSchema, SearchResultsSchema
 from matchmaker.web.api.search import filters_from
 
@@ -204,9 +204,7 @@ def sync_with_progress(label: str) -> None:
             with click.progressbar(length=pending_changes(), label=label, file=sys.stderr) as bar:
                 sync_index(index, progress=bar.update)
         except (IndexMissing, IndexStale):  # no index yet, or made with another model: build it afresh
-            with click.progressbar(
-                length=searchable_count(), label="building the search index", file=sys.stderr
-            ) as bar:
+            with click.progressbar(length=indexed_count(), label="building the search index", file=sys.stderr) as bar:
                 reindex(index, progress=bar.update)
     except SearchError as exc:
         fail(
@@ -225,7 +223,7 @@ def reindex_command() -> None:
     """Rebuild the search index from the database (searches keep using the old one meanwhile)."""
     require_current_schema()
     try:
-        with click.progressbar(length=searchable_count(), label="reindexing", file=sys.stderr, show_pos=True) as bar:
+        with click.progressbar(length=indexed_count(), label="reindexing", file=sys.stderr, show_pos=True) as bar:
             total = reindex(get_search_index(), progress=bar.update)
     except SearchError as exc:
         fail(MatchmakerError(Message("重建索引失败：{error}", "Reindexing failed: {error}").format(error=str(exc))))
@@ -248,7 +246,7 @@ def index_status() -> None:
     require_current_schema()
     index = get_search_index()
     status = index.backend.status()
-    expected = searchable_count()
+    expected = indexed_count()
     click.echo(
         json.dumps(
             {

@@ -42,7 +42,7 @@ def request_contact(
     from_org = actor.organization
     if to_org.id == from_org.id:
         raise InvalidInput({"organization": [OWN_ORGANIZATION]})
-    if not to_org.verified or to_org.closed:
+    if not to_org.open:
         raise InvalidInput({"organization": [NOT_OPEN]})
     if from_posting is not None:
         require_manager(from_posting.organization, actor)

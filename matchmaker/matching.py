@@ -389,7 +389,7 @@ def _region_level(a: str | None, b: str | None) -> str | None:
 def _hydrate(ids: Sequence[int]) -> dict[int, Posting]:
     """Postings by id, dropping any that stopped being public since the index saw them."""
     rows = db.session.scalars(select(Posting).where(Posting.id.in_(ids))).all()
-    return {p.id: p for p in rows if p.public}
+    return {p.id: p for p in rows if p.listed}
 
 
 def _ensure_fresh(index: SearchIndex) -> None:

@@ -109,7 +109,7 @@ def announce_matches(posting: Posting, index: Any, threshold: float, *, limit: i
     """Tell the organizations whose postings match a newly published one well; return how many were told."""
     from matchmaker.matching import match_posting
 
-    if not posting.public:
+    if not posting.listed:
         return 0
     told = 0
     for result in match_posting(posting, index, limit=limit).results:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from matchmaker.errors import InvalidInput, Message, NotFound, PermissionDenied
 from matchmaker.extensions import db
 from matchmaker.indexing.outbox import record_organization_change
-from matchmaker.models import Organization, OrganizationSector, User, utcnow
+from matchmaker.models import Organization, OrganizationSector, Posting, User, utcnow
 from matchmaker.taxonomy import get_taxonomy
 
 EDITABLE_FIELDS = (
@@ -130,16 +130,15 @@ def visible_organizations(viewer: Any) -> Select:
     stmt = select(Organization)
     if viewer is not None and viewer.is_coordinator:
         return stmt
-    public = (Organization.verified_at.is_not(None)) & (Organization.closed_at.is_(None))
     if viewer is not None and viewer.organization_id is not None:
-        return stmt.where(or_(public, Organization.id == viewer.organization_id))
-    return stmt.where(public)
+        return stmt.where(or_(Organization.open, Organization.id == viewer.organization_id))
+    return stmt.where(Organization.open)
 
 
 def get_visible_organization(viewer: Any, *, id: int | None = None, ref: str | None = None) -> Organization:
     """Like `find_organization`, but NotFound for organizations the viewer may not see."""
     org = find_organization(id=id, ref=ref)
-    if not (org.verified and not org.closed) and not (viewer is not None and viewer.can_manage(org)):
+    if not org.open and not (viewer is not None and viewer.can_manage(org)):
         raise NotFound(Message("机构不存在：{key}", "No such organization: {key}").format(key=id or ref))
     return org
 
@@ -215,3 +214,34 @@ def assign_fields(row: Any, data: dict[str, Any], editable: tuple[str, ...]) -> 
             setattr(row, name, data[name])
     if "sectors" in data:
         row.sectors = data["sectors"]
+
+
+def verification_queue(show: str) -> Select:
+    """Organizations of one coordinator tab: pending ones never rejected before the rejected ones, oldest first."""
+    stmt = select(Organization)
+    if show == "verified":
+        return stmt.where(Organization.open).order_by(Organization.verified_at.desc(), Organization.id.desc())
+    if show == "closed":
+        return stmt.where(Organization.closed_at.is_not(None)).order_by(Organization.closed_at.desc())
+    return stmt.where(Organization.verified_at.is_(None), Organization.closed_at.is_(None)).order_by(
+        case((Organization.rejected_at.is_(None), 0), else_=1), Organization.created_at, Organization.id
+    )
+
+
+def count_rows(stmt: Select) -> int:
+    """How many rows a query gives (its ordering dropped)."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def posting_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """organization id → (all postings, published postings)."""
+    if not org_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Posting.organization_id, func.count(Posting.id), func.sum(case((Posting.status == "published", 1), else_=0))
+        )
+        .where(Posting.organization_id.in_(org_ids))
+        .group_by(Posting.organization_id)
+    )
+    return {org_id: (total, int(published or 0)) for org_id, total, published in rows}

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from matchmaker.errors import InvalidInput, Message, NotFound
 from matchmaker.extensions import db
@@ -21,6 +21,7 @@ from matchmaker.models import Organization, Posting, PostingSector, local_today,
 from matchmaker.organizations import assign_fields, check_ref_free, find_organization, require_manager
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.text import crosswalk
+from matchmaker.transitions import POSTING_STATUS
 
 EDITABLE_FIELDS = (
     "ref",
@@ -96,6 +97,7 @@ def update_posting(posting: Posting, data: dict[str, Any], actor: Any) -> Postin
 def publish_posting(posting: Posting, actor: Any, valid_until: date | None = None) -> Posting:
     """Publish a draft, reopen a closed posting or renew an expired one."""
     require_manager(posting.organization, actor)
+    POSTING_STATUS.require(posting.status, "published")
     if valid_until is not None:
         today = local_today()
         if valid_until < today:
@@ -112,6 +114,7 @@ def set_posting_status(posting: Posting, status: str, actor: Any) -> Posting:
     if status == "closed":
         return close_posting(posting, actor)
     require_manager(posting.organization, actor)
+    POSTING_STATUS.require(posting.status, status)
     posting.status = "draft"
     posting.closed_at = None
     return _saved(posting)
@@ -121,6 +124,7 @@ def close_posting(posting: Posting, actor: Any) -> Posting:
     """Close a posting: it leaves public view and search; nothing is deleted."""
     require_manager(posting.organization, actor)
     if posting.status != "closed":
+        POSTING_STATUS.require(posting.status, "closed")
         posting.status = "closed"
         posting.closed_at = utcnow()
     return _saved(posting)
@@ -177,19 +181,9 @@ def find_posting(*, id: int | None = None, ref: str | None = None) -> Posting:
 def get_visible_posting(viewer: Any, id: int) -> Posting:
     """The posting if the viewer may see it (public, their own, or any for coordinators)."""
     posting = find_posting(id=id)
-    if not posting.public and not (viewer is not None and viewer.can_manage(posting.organization)):
+    if not posting.listed and not (viewer is not None and viewer.can_manage(posting.organization)):
         raise NotFound(Message("需求或供给不存在：{key}", "No such posting: {key}").format(key=id))
     return posting
-
-
-def public_condition(today: date):
-    """SQL condition for postings everyone may see (the same rule as `Posting.public`)."""
-    return and_(
-        Posting.status == "published",
-        or_(Posting.valid_until.is_(None), Posting.valid_until >= today),
-        Organization.verified_at.is_not(None),
-        Organization.closed_at.is_(None),
-    )
 
 
 @dataclass(frozen=True)
@@ -210,11 +204,7 @@ def public_counts() -> PublicCounts:
             .group_by(PostingSector.sector_code)
         ).all()
     )
-    organizations = db.session.scalar(
-        select(func.count(Organization.id)).where(
-            Organization.verified_at.is_not(None), Organization.closed_at.is_(None)
-        )
-    )
+    organizations = db.session.scalar(select(func.count(Organization.id)).where(Organization.open))
     return PublicCounts(by_direction, by_sector, organizations or 0)
 
 
@@ -223,10 +213,9 @@ def visible_postings(viewer: Any) -> Select:
     stmt = select(Posting).join(Posting.organization)
     if viewer is not None and viewer.is_coordinator:
         return stmt
-    public = public_condition(local_today())
     if viewer is not None and viewer.organization_id is not None:
-        return stmt.where(or_(public, Posting.organization_id == viewer.organization_id))
-    return stmt.where(public)
+        return stmt.where(or_(Posting.listed, Posting.organization_id == viewer.organization_id))
+    return stmt.where(Posting.listed)
 
 
 def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:

@@ -36,6 +36,7 @@ from matchmaker.models import (
 from matchmaker.models.base import local_time
 from matchmaker.models.events import OUTCOME_STAGES, OUTCOMES
 from matchmaker.organizations import members_of
+from matchmaker.transitions import EVENT_STATUS
 
 STALE = Message(
     "该活动已被其他协调员修改（版本 {current}，您看到的是版本 {seen}），请刷新后重试。",
@@ -115,8 +116,11 @@ def set_event_status(event: Event, status: str, actor: Any, seen_version: int | 
     """Open registration, or close the event."""
     require_coordinator(actor)
     check_version(event, seen_version)
-    if status not in ("draft", "open", "closed"):
-        raise InvalidInput({"status": [Message("状态无效。", "Invalid status.")]})
+    if status == "published":  # only publishing the schedule publishes the event
+        raise InvalidInput(
+            {"status": [Message("请通过「发布日程」发布。", "Publish the schedule to publish the event.")]}
+        )
+    EVENT_STATUS.require(event.status, status)
     event.status = status
     db.session.flush()
     return event
@@ -567,6 +571,7 @@ def publish_schedule(event: Event, actor: Any, seen_version: int | None) -> int:
     """Publish the draft schedule: everyone sees their agenda. Returns the number of meetings."""
     require_coordinator(actor)
     check_version(event, seen_version)
+    EVENT_STATUS.require(event.status, "published")
     meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id)).all()
     for meeting in meetings:
         meeting.published = True

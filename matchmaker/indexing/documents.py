@@ -14,12 +14,6 @@ from matchmaker.text.tokenizer import tokenize
 EMBEDDED_DESCRIPTION_CHARS = 200
 
 
-def is_searchable(posting: Posting) -> bool:
-    """Published, and its organization verified and open; expiry is checked when searching."""
-    org = posting.organization
-    return posting.status == "published" and org.verified and not org.closed
-
-
 def embedding_text(posting: Posting) -> str:
     return f"{posting.title}\n{posting.description[:EMBEDDED_DESCRIPTION_CHARS]}".strip()
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db
 from matchmaker.indexing.base import IndexMissing, IndexStale
-from matchmaker.indexing.documents import build_document, is_searchable
+from matchmaker.indexing.documents import build_document
 from matchmaker.indexing.service import SearchIndex
-from matchmaker.models import IndexOperation, Organization, Posting
+from matchmaker.models import IndexOperation, Posting
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 256
@@ -77,7 +77,7 @@ def _apply(index: SearchIndex, posting_ids: Sequence[int]) -> tuple[int, int]:
     postings = db.session.scalars(
         select(Posting).where(Posting.id.in_(set(posting_ids))).options(selectinload(Posting.sector_links))
     ).all()
-    searchable = [p for p in postings if is_searchable(p)]
+    searchable = [p for p in postings if p.indexed]
     gone = set(posting_ids) - {p.id for p in searchable}
     if searchable:
         documents = [build_document(p) for p in searchable]
@@ -95,7 +95,7 @@ def reindex(index: SearchIndex, *, progress: Callable[[int], None] | None = None
         last_op = db.session.scalar(select(func.max(IndexOperation.id)))
         total = 0
         with index.backend.rebuild(index.embedder.model_id, index.embedder.dimensions) as staging:
-            for batch in _searchable_batches():
+            for batch in _indexed_batches():
                 documents = [build_document(p) for p in batch]
                 staging.upsert(documents, index.embedder.encode_documents([d.embedding_text for d in documents]))
                 total += len(documents)
@@ -107,24 +107,17 @@ def reindex(index: SearchIndex, *, progress: Callable[[int], None] | None = None
     return total
 
 
-def _searchable(stmt):
-    """Restrict a posting query to what the index holds: `documents.is_searchable` in SQL."""
-    return stmt.join(Posting.organization).where(
-        Posting.status == "published", Organization.verified_at.is_not(None), Organization.closed_at.is_(None)
-    )
-
-
-def searchable_count() -> int:
+def indexed_count() -> int:
     """How many postings the index should hold (expired ones included: they are filtered at query time)."""
-    return db.session.scalar(_searchable(select(func.count(Posting.id)))) or 0
+    return db.session.scalar(select(func.count(Posting.id)).where(Posting.indexed)) or 0
 
 
-def _searchable_batches():
+def _indexed_batches():
     last_id = 0
     while True:
         batch = db.session.scalars(
-            _searchable(select(Posting))
-            .where(Posting.id > last_id)
+            select(Posting)
+            .where(Posting.indexed, Posting.id > last_id)
             .options(selectinload(Posting.sector_links))
             .order_by(Posting.id)
             .limit(BATCH_SIZE)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
@@ -43,6 +44,16 @@ class Organization(HasSectors, Timestamped, db.Model):
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    @hybrid_property
+    def open(self) -> bool:
+        """Verified and not closed: shown in directories, its published postings public. Also a SQL condition."""
+        return self.verified_at is not None and self.closed_at is None
+
+    @open.inplace.expression
+    @classmethod
+    def _open_condition(cls):
+        return and_(cls.verified_at.is_not(None), cls.closed_at.is_(None))
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.ref or ''} {self.name}>"

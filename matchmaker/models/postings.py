@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
@@ -46,11 +47,25 @@ class Posting(HasSectors, Timestamped, db.Model):
         """Published but past `valid_until`: out of search until renewed."""
         return self.status == "published" and self.valid_until is not None and self.valid_until < local_today()
 
-    @property
-    def public(self) -> bool:
-        """Shown to everyone: published, not expired, and its organization verified and open."""
-        org = self.organization
-        return self.status == "published" and not self.expired and org.verified and not org.closed
+    @hybrid_property
+    def indexed(self) -> bool:
+        """What the search index holds: published by an open organization (expiry is filtered per query)."""
+        return self.status == "published" and self.organization.open
+
+    @indexed.inplace.expression
+    @classmethod
+    def _indexed_condition(cls):
+        return and_(cls.status == "published", cls.organization.has(Organization.open))
+
+    @hybrid_property
+    def listed(self) -> bool:
+        """Public: indexed and not past `valid_until`. Pages, the API, search and exports all use this rule."""
+        return self.indexed and not self.expired
+
+    @listed.inplace.expression
+    @classmethod
+    def _listed_condition(cls):
+        return and_(cls.indexed, or_(cls.valid_until.is_(None), cls.valid_until >= local_today()))
 
     def __repr__(self) -> str:
         return f"<Posting {self.id} {self.direction}/{self.category} {self.title}>"

@@ -92,7 +92,9 @@ class PostingOutSchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     valid_until = fields.Date(allow_none=True)
     expired = fields.Boolean(metadata={"description": "Published but past `valid_until`: hidden until renewed."})
-    public = fields.Boolean(metadata={"description": "Shown to everyone (published, valid, organization verified)."})
+    public = fields.Boolean(
+        attribute="listed", metadata={"description": "Shown to everyone (published, valid, organization verified)."}
+    )
     closed_at = fields.DateTime(allow_none=True)
     is_demo = fields.Boolean()
     created_at = fields.DateTime()

@@ -914,3 +914,22 @@ def test_unapproved_participants_are_not_recommended(app, make_fair):
         recommended = ops.recommended_counterparts(fair.participant("factory"), get_search_index())
         assert [c.participant.organization.name for c in recommended] == ["遵义职业技术学院"]
         assert recommended[0].score == 0.0 and recommended[0].posting is None
+
+
+def test_a_published_event_does_not_go_back_to_draft_or_open(app, make_fair):
+    fair = make_fair(slot_count=1, table_count=1)
+    with app.app_context():
+        fair.agree("factory", "college")
+        fair.build()
+        fair.publish()
+        event = fair.event()
+        for status in ("draft", "open"):
+            with pytest.raises(InvalidInput) as refused:
+                ops.set_event_status(event, status, fair.coordinator(), event.version)
+            assert fields_of(refused)["status"].startswith("Cannot change from")
+        with pytest.raises(InvalidInput):
+            ops.set_event_status(event, "published", fair.coordinator(), event.version)
+
+        ops.set_event_status(event, "closed", fair.coordinator(), event.version)
+
+        assert fair.event().status == "closed"

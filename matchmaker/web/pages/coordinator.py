@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import case, func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from matchmaker import contacts, organizations, postings, transfer
 from matchmaker.errors import InvalidInput, MatchmakerError, Message
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Posting
 from matchmaker.schemas.postings import PostingListArgsSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.web.pages import coordinator_required, field_errors, load_form, viewer
@@ -94,50 +92,19 @@ def render_queue(
     reasons: dict[int, str] | None = None,
     status: int = 200,
 ):
-    listed = db.paginate(queue_query(show), page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
+    listed = db.paginate(organizations.verification_queue(show), page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
     return render_template(
         "coordinator/organizations.html",
         show=show,
         queues=QUEUES,
         listed=listed,
-        totals={
-            name: db.session.scalar(select(func.count()).select_from(queue_query(name).order_by(None).subquery()))
-            for name in QUEUES
-        },
-        posting_counts=posting_counts([org.id for org in listed.items]),
+        totals={name: organizations.count_rows(organizations.verification_queue(name)) for name in QUEUES},
+        posting_counts=organizations.posting_counts([org.id for org in listed.items]),
         members={org.id: organizations.members_of(org) for org in listed.items},
         taxonomy=get_taxonomy(),
         errors=errors or {},
         reasons=reasons or {},
     ), status
-
-
-def queue_query(show: str):
-    """Organizations of one tab: the queue puts those never rejected before the rejected ones, oldest first."""
-    stmt = select(Organization)
-    if show == "verified":
-        return stmt.where(Organization.verified_at.is_not(None), Organization.closed_at.is_(None)).order_by(
-            Organization.verified_at.desc(), Organization.id.desc()
-        )
-    if show == "closed":
-        return stmt.where(Organization.closed_at.is_not(None)).order_by(Organization.closed_at.desc())
-    return stmt.where(Organization.verified_at.is_(None), Organization.closed_at.is_(None)).order_by(
-        case((Organization.rejected_at.is_(None), 0), else_=1), Organization.created_at, Organization.id
-    )
-
-
-def posting_counts(org_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """organization id → (all postings, published postings)."""
-    if not org_ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            Posting.organization_id, func.count(Posting.id), func.sum(case((Posting.status == "published", 1), else_=0))
-        )
-        .where(Posting.organization_id.in_(org_ids))
-        .group_by(Posting.organization_id)
-    )
-    return {org_id: (total, int(published or 0)) for org_id, total, published in rows}
 
 
 def queue_arg(args: Any) -> str:

@@ -25,6 +25,7 @@ from matchmaker.models import Event, EventParticipant, Meeting, MeetingOutcome, 
 from matchmaker.models.base import local_time
 from matchmaker.schemas.events import EventInSchema
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.transitions import EVENT_STATUS
 from matchmaker.web.pages import (
     FieldErrors,
     coordinator_required,
@@ -38,7 +39,7 @@ from matchmaker.web.transaction import commit
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-EVENT_STATUS_NAMES = {"draft": "筹备中", "open": "报名中", "published": "日程已发布", "closed": "已结束"}
+EVENT_STATUS_NAMES = EVENT_STATUS.labels
 PARTICIPANT_STATUS_NAMES = {"pending": "待审核", "approved": "已通过", "declined": "未通过"}
 REQUEST_STATUS_NAMES = {
     "pending": "等待答复",

@@ -22,13 +22,14 @@ from matchmaker.schemas.organizations import OrganizationInSchema
 from matchmaker.schemas.postings import PostingInSchema, PostingUpdateSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.text import crosswalk
+from matchmaker.transitions import POSTING_STATUS
 from matchmaker.web.pages import FieldErrors, field_errors, load_form, member_required, safe_local_path, viewer
 from matchmaker.web.transaction import commit
 
 bp = Blueprint("member", __name__)
 
 MATCH_LIMIT = 20
-STATUS_NAMES = {"draft": "草稿", "published": "已发布", "closed": "已关闭"}
+STATUS_NAMES = POSTING_STATUS.labels
 CONTACT_STATUS_NAMES = {"pending": "等待答复", "accepted": "已接受", "declined": "已婉拒"}
 # Optional fields that an emptied input clears (a page form always sends all of them).
 POSTING_TEXT_FIELDS = (

@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,14 +20,13 @@ from flask.cli import FlaskGroup, with_appcontext
 from marshmallow import ValidationError
 from werkzeug.serving import run_simple
 
-from matchmaker import accounts, create_app, demo, matching, organizations, postings, transfer
+from matchmaker import accounts, create_app, demo, matching, organizations, postings, status, transfer, worker
 from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound
-from matchmaker.extensions import db, schema_is_current
+from matchmaker.extensions import db, schema_is_current, writing
 from matchmaker.indexing import get_search_index, warm_up_in_background
 from matchmaker.indexing.base import IndexMissing, IndexStale, SearchError
-from matchmaker.indexing.sync import indexed_count, pending_changes, reindex, sync_index
+from matchmaker.indexing.sync import indexed_count, pending_changes, reindex
 from matchmaker.schemas.search import SearchArgsSchema, SearchResultsSchema
-from matchmaker.web.api.search import filters_from
 
 
 @click.group(
@@ -46,6 +48,18 @@ def fail(error: MatchmakerError) -> None:
     sys.exit(1)
 
 
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """A command's writes: committed once when the block succeeds, rolled back when it fails or exits."""
+    with writing():
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+
+
 def require_current_schema() -> None:
     """Stop with a clear message when the database has not been created or upgraded."""
     if not schema_is_current():
@@ -60,9 +74,14 @@ def require_current_schema() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--no-worker", is_flag=True, help="Do not run the background worker in this process.")
 @with_appcontext
-def serve(host: str, port: int) -> None:
-    """Serve the configured instance (gunicorn when MATCHMAKER_PRODUCTION is on)."""
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Serve the configured instance (gunicorn when MATCHMAKER_PRODUCTION is on).
+
+    Without production mode the background worker (index, notifications, mail, imports) runs in
+    this process too; with gunicorn, run `matchmaker worker` beside it.
+    """
     require_current_schema()
     app = current_app._get_current_object()
     if app.config["MATCHMAKER_PRODUCTION"]:
@@ -78,10 +97,16 @@ def serve(host: str, port: int) -> None:
             str(app.config["MATCHMAKER_WORKERS"]),
             "matchmaker:create_app()",
         ]
-        click.echo(f"gunicorn on http://{host}:{port} with {app.config['MATCHMAKER_WORKERS']} workers", err=True)
+        click.echo(
+            f"gunicorn on http://{host}:{port} with {app.config['MATCHMAKER_WORKERS']} workers; "
+            "run `matchmaker worker` beside it for indexing, notifications, mail and imports",
+            err=True,
+        )
         os.execv(sys.executable, args)
     click.echo(f"matchmaker on http://{host}:{port} (instance {app.config['MATCHMAKER_HOME']})", err=True)
     warm_up_in_background(app)
+    if not no_worker:
+        worker.start_in_process(app)  # production runs `matchmaker worker` beside gunicorn instead
     # Werkzeug's server directly: Flask's app.run() refuses to start from inside a Flask CLI command.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
@@ -101,11 +126,11 @@ def create_user(email: str, role: str, org_ref: str | None, name: str) -> None:
         else sys.stdin.readline().rstrip("\n")
     )
     try:
-        org = organizations.find_organization(ref=org_ref) if org_ref else None
-        user = accounts.create_user(email, password, role=role, organization=org, name=name)
+        with unit_of_work():
+            org = organizations.find_organization(ref=org_ref) if org_ref else None
+            user = accounts.create_user(email, password, role=role, organization=org, name=name)
     except MatchmakerError as error:
         fail(error)
-    db.session.commit()
     click.echo(f"created {user.role} {user.email}" + (f" of {org.name}" if org else ""))
 
 
@@ -117,10 +142,10 @@ def create_token(email: str, label: str) -> None:
     """Print a new bearer token for the user's API requests."""
     require_current_schema()
     try:
-        token = accounts.create_token(accounts.find_user(email), label)
+        with unit_of_work():
+            token = accounts.create_token(accounts.find_user(email), label)
     except MatchmakerError as error:
         fail(error)
-    db.session.commit()
     click.echo(token)
 
 
@@ -139,7 +164,10 @@ def import_command(file: Path, skip_invalid: bool) -> None:
         rows = transfer.read_rows(file)
     except MatchmakerError as error:
         fail(error)
-    with click.progressbar(length=len(rows), label=f"importing {file.name}", file=sys.stderr, show_pos=True) as bar:
+    with (
+        unit_of_work(),
+        click.progressbar(length=len(rows), label=f"importing {file.name}", file=sys.stderr, show_pos=True) as bar,
+    ):
         report = transfer.import_rows(rows, skip_invalid=skip_invalid, progress=bar.update)
     for error in report.errors:
         click.echo(error.describe("en") + "\n    " + error.describe("zh"), err=True)
@@ -151,7 +179,7 @@ def import_command(file: Path, skip_invalid: bool) -> None:
             err=True,
         )
         sys.exit(1)
-    sync_with_progress("updating the search index")
+    index_with_progress("updating the search index")
     click.echo(
         f"{report.rows} rows: organizations {report.created['organization']} created, "
         f"{report.updated['organization']} updated; postings {report.created['posting']} created, "
@@ -179,42 +207,47 @@ def load_demo() -> None:
     """Load the demo data set (real regions, schools and majors; generated enterprises). Idempotent."""
     require_current_schema()
     rows = demo.demo_rows()
-    with click.progressbar(length=len(rows), label="loading demo data", file=sys.stderr) as bar:
+    with unit_of_work(), click.progressbar(length=len(rows), label="loading demo data", file=sys.stderr) as bar:
         report = transfer.import_rows(rows, is_demo=True, progress=bar.update)
     if not report.written:
         for error in report.errors[:20]:
             click.echo(error.describe(), err=True)
         sys.exit(1)
     demo.seed_demo_embeddings(get_search_index().embedder)
-    sync_with_progress("indexing the demo data")
+    index_with_progress("indexing the demo data")
     click.echo(
         f"demo data: {report.created['organization'] + report.updated['organization']} organizations, "
         f"{report.created['posting'] + report.updated['posting']} postings"
     )
 
 
-def sync_with_progress(label: str) -> None:
-    """Bring the search index up to date after a bulk write, with a progress bar.
+def index_with_progress(label: str) -> None:
+    """Bring the search index up to date now, after a bulk write, with a progress bar.
 
     The data is already committed; if indexing fails, say so and how to finish it later.
     """
-    index = get_search_index()
     try:
         try:
             with click.progressbar(length=pending_changes(), label=label, file=sys.stderr) as bar:
-                sync_index(index, progress=bar.update)
+                worker.drain_index(progress=bar.update)
         except (IndexMissing, IndexStale):  # no index yet, or made with another model: build it afresh
-            with click.progressbar(length=indexed_count(), label="building the search index", file=sys.stderr) as bar:
-                reindex(index, progress=bar.update)
+            build_index("building the search index")
     except SearchError as exc:
         fail(
             MatchmakerError(
                 Message(
-                    "数据已保存，但搜索索引未更新：{error}",
-                    "The data is saved, but the search index was not updated: {error}",
+                    "数据已保存，但搜索索引未更新：{error}（后台进程会继续更新，或运行 `matchmaker reindex`）",
+                    "The data is saved, but the search index was not updated: {error} "
+                    "(the worker keeps trying; or run `matchmaker reindex`)",
                 ).format(error=str(exc))
             )
         )
+
+
+def build_index(label: str) -> int:
+    """Rebuild the whole index with a progress bar (reindex commits)."""
+    with click.progressbar(length=indexed_count(), label=label, file=sys.stderr, show_pos=True) as bar:
+        return reindex(get_search_index(), progress=bar.update)
 
 
 @main.command("reindex")
@@ -223,8 +256,7 @@ def reindex_command() -> None:
     """Rebuild the search index from the database (searches keep using the old one meanwhile)."""
     require_current_schema()
     try:
-        with click.progressbar(length=indexed_count(), label="reindexing", file=sys.stderr, show_pos=True) as bar:
-            total = reindex(get_search_index(), progress=bar.update)
+        total = build_index("reindexing")
     except SearchError as exc:
         fail(MatchmakerError(Message("重建索引失败：{error}", "Reindexing failed: {error}").format(error=str(exc))))
     click.echo(f"indexed {total} postings")
@@ -233,38 +265,24 @@ def reindex_command() -> None:
 @main.command("sync-index")
 @with_appcontext
 def sync_index_command() -> None:
-    """Apply pending changes to the search index (safe to repeat)."""
+    """Apply pending changes to the search index now (the worker does it anyway; safe to repeat)."""
     require_current_schema()
-    sync_with_progress("updating the search index")
+    index_with_progress("updating the search index")
     click.echo("search index is up to date")
 
 
 @main.command("index-status")
 @with_appcontext
 def index_status() -> None:
-    """Say whether the search index exists, matches the database and the configured model."""
+    """Say whether the search index exists, matches the database and the model, and how far behind it is."""
     require_current_schema()
-    index = get_search_index()
-    status = index.backend.status()
-    expected = indexed_count()
-    click.echo(
-        json.dumps(
-            {
-                "exists": status.exists,
-                "documents": status.documents,
-                "expected_documents": expected,
-                "pending_changes": pending_changes(),
-                "index_model": status.model,
-                "configured_model": index.embedder.model_id,
-                "current": status.exists
-                and status.documents == expected
-                and status.model == index.embedder.model_id
-                and not pending_changes(),
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
+    work = status.background_work(get_search_index())
+    report = work.index.as_dict()
+    report["jobs"] = work.jobs.by_status
+    report["workers"] = [
+        {"name": w.name, "alive": w.alive, "seconds_since_seen": status.seconds_since(w.seen_at)} for w in work.workers
+    ]
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -286,7 +304,7 @@ def search(query, direction, category, sector, region, kind, limit, offset, as_j
     try:
         args = load_args(SearchArgsSchema(), raw)
         found = matching.search_postings(
-            get_search_index(), args["q"], filters_from(args), limit=args["limit"], offset=args["offset"]
+            get_search_index(), args["q"], matching.filters_from(args), limit=args["limit"], offset=args["offset"]
         )
     except MatchmakerError as error:
         fail(error)
@@ -388,58 +406,63 @@ def send_digests_command(force: bool) -> None:
     """Send the weekly digest mails (run it weekly, e.g. from cron).
 
     Each user who chose weekly e-mail (每周汇总) gets one mail listing the notifications not yet
-    mailed, at most once every seven days. Needs MATCHMAKER_SMTP_HOST.
+    mailed, at most once every seven days. Needs MATCHMAKER_SMTP_HOST. A digest that cannot be
+    sent now stays queued for the worker.
     """
     from matchmaker import notifications
-    from matchmaker.mail import MailError
 
     require_current_schema()
-    mailer = configured_mailer()
-    try:
-        sent = notifications.send_digests(mailer, current_app.config["MATCHMAKER_SITE_URL"], force=force)
-    except MailError as exc:
-        fail(
-            MatchmakerError(
-                Message(
-                    "邮件发送失败，未发出的汇总下次运行时再发：{error}",
-                    "Sending failed; the digests not sent go out on the next run: {error}",
-                ).format(error=str(exc))
-            )
-        )
+    configured_mailer()
+    with unit_of_work():
+        notifications.queue_digests(force=force)
+    sent, waiting = run_now("send_digest")
     click.echo(f"sent {sent} digest mail(s)")
+    if waiting:
+        fail_with_waiting(waiting)
 
 
 @main.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Send the owed immediate notification mails (e.g. after the SMTP server was down).
+    """Send the owed immediate notification mails now (e.g. once the SMTP server is configured or back).
 
-    Requests send them right away; this catches up on those a failure left owed. Safe to repeat.
+    The worker sends them anyway and retries failures; this catches up at once. Safe to repeat.
     Needs MATCHMAKER_SMTP_HOST.
     """
-    from sqlalchemy import func, select
-
     from matchmaker import notifications
-    from matchmaker.models import Notification, NotificationSettings
 
     require_current_schema()
-    mailer = configured_mailer()
-    sent = notifications.deliver_mail(mailer, current_app.config["MATCHMAKER_SITE_URL"])
-    owed = db.session.scalar(
-        select(func.count(Notification.id))
-        .join(NotificationSettings, NotificationSettings.user_id == Notification.user_id)
-        .where(Notification.mail_pending.is_(True), NotificationSettings.email_mode == "immediate")
-    )
+    configured_mailer()
+    with unit_of_work():
+        notifications.queue_owed_mail()
+    sent, waiting = run_now("send_mail")
     click.echo(f"sent {sent} mail(s)")
-    if owed:
-        fail(
-            MatchmakerError(
-                Message(
-                    "仍有 {owed} 封邮件未能发送（邮件服务器不可用？），稍后请再运行本命令。",
-                    "{owed} mail(s) could not be sent (is the SMTP server down?); run this again later.",
-                ).format(owed=owed)
-            )
+    if waiting:
+        fail_with_waiting(waiting)
+
+
+def run_now(kind: str) -> tuple[int, int]:
+    """Run the due jobs of one kind in this process; (how many finished, how many still wait)."""
+    from sqlalchemy import func, select
+
+    from matchmaker.models import Job
+
+    name, done = worker.worker_name(), 0
+    while finished := worker.run_jobs(name, [kind]):
+        done += finished
+    waiting = db.session.scalar(select(func.count(Job.id)).where(Job.kind == kind, Job.status != "done"))
+    return done, waiting or 0
+
+
+def fail_with_waiting(waiting: int) -> None:
+    fail(
+        MatchmakerError(
+            Message(
+                "仍有 {n} 封邮件未能发送（邮件服务器不可用？），后台进程会自动重试。",
+                "{n} mail(s) could not be sent (is the SMTP server down?); the worker retries them.",
+            ).format(n=waiting)
         )
+    )
 
 
 @main.command("event-reminders")
@@ -449,20 +472,36 @@ def event_reminders_command() -> None:
 
     Before an event's request deadline, the receivers of a request still unanswered after a day
     are reminded (at most once a day); after the deadline such requests expire. Reminders are
-    in-app notifications, mailed when MATCHMAKER_SMTP_HOST is set.
+    in-app notifications, mailed by the worker when MATCHMAKER_SMTP_HOST is set.
     """
-    from matchmaker import notifications
     from matchmaker.events import operations
-    from matchmaker.mail import MailError, mailer_from
 
     require_current_schema()
-    expired, reminded = operations.remind_all()
-    db.session.commit()
+    with unit_of_work():
+        expired, reminded = operations.remind_all()
     click.echo(f"{reminded} reminder(s), {expired} request(s) expired")
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Do what is due now, then exit (instead of running until stopped).")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Run the background worker: index changes, match announcements, mail and imports (beside gunicorn).
+
+    Runs until SIGTERM or Ctrl-C. Several workers, on one host or many, share the work safely.
+    """
+    require_current_schema()
+    app = current_app._get_current_object()
+    loop = worker.Worker(app)
+    if once:
+        click.echo(f"{loop.work_until_idle()} piece(s) of work done")
+        return
+    signal.signal(signal.SIGTERM, lambda signum, frame: loop.stop())
+    click.echo(f"worker {loop.name} running (Ctrl-C or SIGTERM stops it)", err=True)
     try:
-        notifications.deliver_mail(mailer_from(current_app.config), current_app.config["MATCHMAKER_SITE_URL"])
-    except MailError as exc:
-        click.echo(f"mail not sent now (sent later by send-mail): {exc}", err=True)
+        loop.run()
+    except KeyboardInterrupt:
+        loop.stop()
 
 
 @main.command("schedule-meetings", with_appcontext=False)  # a pure computation: no app, no database

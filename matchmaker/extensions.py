@@ -1,6 +1,9 @@
 """Unbound extension singletons, bound to an app in `create_app`."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +28,23 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+# SQLite lets one writer at a time in; a transaction that read and then writes after another one
+# committed fails at once ("database is locked"), whatever the busy timeout. Work that will write
+# says so first (`writing()`): its transactions begin with BEGIN IMMEDIATE, taking the write lock
+# up front, and wait for it (busy_timeout) instead of failing. No effect on PostgreSQL.
+_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside this block will write (see `_write_intent`)."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite behave like the server databases we also run on.
 
@@ -46,7 +66,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 def schema_is_current() -> bool:

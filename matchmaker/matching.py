@@ -38,7 +38,7 @@ from matchmaker.indexing.base import (
 )
 from matchmaker.indexing.documents import embedding_text
 from matchmaker.indexing.service import SearchIndex
-from matchmaker.indexing.sync import pending_changes, require_current_index, sync_index
+from matchmaker.indexing.sync import backlog, require_current_index
 from matchmaker.models import Organization, Posting, local_today
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.text import crosswalk
@@ -48,8 +48,6 @@ CROSSWALK_SOURCES = crosswalk.SOURCES
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
 JOB_TITLE_SCORE = 0.9  # crosswalk score of an occupation named by a job title in the text
-INLINE_SYNC_LIMIT = 200  # pending changes a search applies itself before answering
-INLINE_SYNC_WAIT = 5.0  # seconds a request waits for another process's index write
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,7 @@ class SearchResults:
     total: int
     facets: dict[str, dict[str, int]]
     query: dict[str, Any] = field(default_factory=dict)
+    index: dict[str, Any] = field(default_factory=dict)  # how far behind the database the index is
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,18 @@ def read_query(text: str) -> Source | None:
     """A query that names a job title is a talent need: offers that answer such needs rank first."""
     named = [m for m in crosswalk.recognize_occupations(text, limit=1) if m.score >= JOB_TITLE_SCORE]
     return Source("talent", (), None, "need", job_title=named[0].name) if named else None
+
+
+def filters_from(args: dict[str, Any]) -> SearchFilters:
+    """Hard filters from parsed search arguments (SearchArgsSchema); a prefecture includes its counties."""
+    region = args.get("region")
+    return SearchFilters(
+        direction=args.get("direction"),
+        categories=tuple(args.get("category") or ()),
+        sectors=tuple(args.get("sector") or ()),
+        region_codes=tuple(sorted(get_taxonomy().region_and_descendants(region))) if region else (),
+        kinds=(args["kind"],) if args.get("kind") else (),
+    )
 
 
 def search_postings(
@@ -198,7 +209,7 @@ def _run(
     weights: RankingWeights,
     query_info: dict[str, Any],
 ) -> SearchResults:
-    _ensure_fresh(index)
+    _require_usable(index)
     try:
         ranked, evidence = rank(index, text, filters, source, weights)
         facets = index.backend.facets([doc_id for doc_id, _ in ranked])
@@ -222,7 +233,7 @@ def _run(
         for doc_id, score in page
         if doc_id in postings
     ]
-    return SearchResults(results=results, total=len(ranked), facets=facets, query=query_info)
+    return SearchResults(results=results, total=len(ranked), facets=facets, query=query_info, index=index_lag())
 
 
 @dataclass
@@ -392,12 +403,10 @@ def _hydrate(ids: Sequence[int]) -> dict[int, Posting]:
     return {p.id: p for p in rows if p.listed}
 
 
-def _ensure_fresh(index: SearchIndex) -> None:
-    """Apply a few pending changes; refuse to answer from an index that is missing or behind."""
+def _require_usable(index: SearchIndex) -> None:
+    """Answer from the index as it is; refuse only when there is none, or it was built with another model."""
     try:
         require_current_index(index)
-        if pending_changes():
-            sync_index(index, limit=INLINE_SYNC_LIMIT, timeout=INLINE_SYNC_WAIT)
     except IndexMissing as exc:
         raise SearchUnavailable(
             Message(
@@ -408,18 +417,17 @@ def _ensure_fresh(index: SearchIndex) -> None:
     except IndexStale as exc:
         raise SearchUnavailable(
             Message(
-                "搜索索引已过期，请运行 `matchmaker reindex`。",
-                "The search index is out of date: run `matchmaker reindex`.",
+                "搜索索引由另一个向量模型建立，请运行 `matchmaker reindex`。",
+                "The search index was built with another embedding model: run `matchmaker reindex`.",
             )
         ) from exc
-    waiting = pending_changes()
-    if waiting:
-        raise SearchUnavailable(
-            Message(
-                "有 {n} 条更新尚未进入搜索索引，请稍后重试或运行 `matchmaker sync-index`。",
-                "{n} changes are not in the search index yet: retry shortly or run `matchmaker sync-index`.",
-            ).format(n=waiting)
-        )
+
+
+def index_lag() -> dict[str, Any]:
+    """How far behind the database the index is: changes not yet applied, and the oldest one's age."""
+    waiting = backlog()
+    age = None if waiting.oldest_at is None else max(0.0, (datetime.now(UTC) - waiting.oldest_at).total_seconds())
+    return {"pending_changes": waiting.pending, "oldest_pending_seconds": age}
 
 
 def _check_query(query: str) -> str:

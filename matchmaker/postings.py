@@ -73,11 +73,12 @@ def create_posting(org: Organization, data: dict[str, Any], actor: Any) -> Posti
     """Add a need or offer of `org`; published unless `status` says draft."""
     require_manager(org, actor)
     check_ref_free(Posting, data.get("ref"), None)
-    posting = Posting(organization=org, status="draft", is_demo=org.is_demo, created_by_id=getattr(actor, "id", None))
+    posting = Posting(status="draft", is_demo=org.is_demo, created_by_id=getattr(actor, "id", None))
     assign_fields(posting, data, EDITABLE_FIELDS)
     if posting.region_code is None:
         posting.region_code = org.region_code
     check_invariants(posting, local_today())
+    posting.organization = org  # only now: a refused posting must not hang on the organization's collection
     db.session.add(posting)
     if data.get("status", "published") == "published":
         _publish(posting, data.get("valid_until"))

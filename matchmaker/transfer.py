@@ -3,7 +3,8 @@
 Every row names its own `ref`; postings name their organization's ref in `org`.
 Importing the same ref again updates the row. All rows are tried inside one transaction,
 each in its own savepoint, so every bad row is reported with its line and reasons; with
-any bad row nothing is written unless `skip_invalid` is set.
+any bad row nothing is written unless `skip_invalid` is set. A coordinator's upload is
+checked by a dry run on the page, then imported by the worker (`import_later`).
 """
 
 from __future__ import annotations
@@ -11,21 +12,25 @@ from __future__ import annotations
 import csv
 import json
 import re
+import secrets
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from matchmaker import organizations, postings
 from matchmaker.accounts import OPERATOR
-from matchmaker.errors import InvalidInput, MatchmakerError, Message, flatten_errors
+from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound, flatten_errors
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Posting
+from matchmaker.jobs import enqueue, handler
+from matchmaker.models import Job, Organization, Posting
 from matchmaker.schemas.imports import COLUMNS, INTEGER_COLUMNS, LIST_COLUMNS, ROW_SCHEMAS, ROW_TYPES
 
 ROW = "_row"  # problem path for errors about the whole row
@@ -73,6 +78,23 @@ class ImportReport:
     updated: dict[str, int] = field(default_factory=lambda: {t: 0 for t in ROW_TYPES})
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    posting_ids: list[int] = field(default_factory=list)  # postings created or updated
+
+    def to_dict(self) -> dict[str, Any]:
+        """As JSON (an import job's result)."""
+        errors = [
+            {"line": e.line, "ref": e.ref, "problems": [[path, m.zh, m.en] for path, m in e.problems]}
+            for e in self.errors
+        ]
+        return {**asdict(self), "errors": errors}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        errors = [
+            RowError(e["line"], e["ref"], [(path, Message(zh, en)) for path, zh, en in e["problems"]])
+            for e in data["errors"]
+        ]
+        return cls(**{**data, "errors": errors})
 
 
 def file_format(path: Path) -> str:
@@ -189,13 +211,15 @@ def import_rows(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Create or update organizations and postings by ref, as the operator; commit or roll back.
+    """Create or update organizations and postings by ref, as the operator: all rows, or none.
 
-    `dry_run` checks every row exactly as an import would, reports what would be created and
-    updated, and rolls everything back.
+    With a bad row nothing is written unless `skip_invalid`; `dry_run` checks every row exactly
+    as an import would, reports what would be created and updated, and writes nothing. The
+    rows are flushed; the caller commits.
     """
     report = ImportReport()
     seen: dict[tuple[str, str], int] = {}
+    savepoint = db.session.begin_nested()
     for line, raw in rows:
         report.rows += 1
         problems, ref = _import_row(line, raw, seen, report, is_demo)
@@ -204,9 +228,10 @@ def import_rows(
         if progress:
             progress(1)
     if dry_run or (report.errors and not skip_invalid):
-        db.session.rollback()
+        savepoint.rollback()
+        report.posting_ids = []
     else:
-        db.session.commit()
+        savepoint.commit()
         report.written = True
     return report
 
@@ -230,28 +255,30 @@ def _import_row(
     seen[key] = line
     try:
         with db.session.begin_nested():
-            created = (_apply_organization if row_type == "organization" else _apply_posting)(data, is_demo)
+            created, row_id = (_apply_organization if row_type == "organization" else _apply_posting)(data, is_demo)
     except InvalidInput as exc:
         return list(flatten_errors(exc.fields)), ref
     except MatchmakerError as exc:
         return [(ROW, exc.message)], ref
     (report.created if created else report.updated)[row_type] += 1
+    if row_type == "posting":
+        report.posting_ids.append(row_id)
     return [], ref
 
 
-def _apply_organization(data: dict[str, Any], is_demo: bool) -> bool:
+def _apply_organization(data: dict[str, Any], is_demo: bool) -> tuple[bool, int]:
     verified = data.pop("verified")
     data.pop("type")
     org = db.session.scalar(select(Organization).where(Organization.ref == data["ref"]))
     if org is None:
-        organizations.create_organization(data, OPERATOR, verified=verified, is_demo=is_demo)
-        return True
+        org = organizations.create_organization(data, OPERATOR, verified=verified, is_demo=is_demo)
+        return True, org.id
     organizations.update_organization(org, data, OPERATOR)
     organizations.verify_organization(org, OPERATOR, verified)
-    return False
+    return False, org.id
 
 
-def _apply_posting(data: dict[str, Any], is_demo: bool) -> bool:
+def _apply_posting(data: dict[str, Any], is_demo: bool) -> tuple[bool, int]:
     data.pop("type")
     org_ref, status = data.pop("org"), data.pop("status")
     org = db.session.scalar(select(Organization).where(Organization.ref == org_ref))
@@ -270,7 +297,7 @@ def _apply_posting(data: dict[str, Any], is_demo: bool) -> bool:
     else:
         postings.update_posting(posting, data, OPERATOR)
     postings.set_posting_status(posting, status, OPERATOR)
-    return created
+    return created, posting.id
 
 
 # --- exporting -------------------------------------------------------------------------
@@ -355,3 +382,96 @@ def _iso(day: date | None) -> str | None:
 
 def _drop_empty(row: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in row.items() if value not in (None, "", [])}
+
+
+# --- uploaded files and the import job ---------------------------------------------------
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+NO_FILE = Message("请选择要导入的文件。", "Choose a file to import.")
+TOO_LARGE = Message(
+    "文件超过 10 MB，请拆分后分批导入。", "The file is larger than 10 MB; split it and import the parts."
+)
+NO_UPLOAD = Message("找不到上传的文件，请重新上传。", "The uploaded file is gone; upload it again.")
+
+
+def uploads_dir() -> Path:
+    """HOME/uploads: import files between their upload and their import (shared storage when several hosts serve)."""
+    folder = Path(current_app.config["MATCHMAKER_HOME"]) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_upload(content: BinaryIO, filename: str) -> tuple[str, Path]:
+    """Keep an uploaded import file under a random id with its own suffix; InvalidInput on `file` if unusable."""
+    if not filename:
+        raise InvalidInput({"file": [NO_FILE]})
+    suffix = Path(filename).suffix.lower()
+    try:
+        file_format(Path(f"upload{suffix}"))
+    except MatchmakerError as error:
+        raise InvalidInput({"file": [error.message]}) from None
+    upload_id = secrets.token_hex(16)
+    path = uploads_dir() / f"{upload_id}{suffix}"
+    with path.open("wb") as out:
+        shutil.copyfileobj(content, out)
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        path.unlink()
+        raise InvalidInput({"file": [TOO_LARGE]})
+    return upload_id, path
+
+
+def stored_upload(upload_id: str) -> Path:
+    """The file saved by `save_upload` under this id."""
+    if UPLOAD_ID.fullmatch(upload_id):
+        for suffix in FORMATS:
+            path = uploads_dir() / f"{upload_id}{suffix}"
+            if path.is_file():
+                return path
+    raise InvalidInput({"file": [NO_UPLOAD]})
+
+
+def read_upload(path: Path) -> list[tuple[int, dict[str, Any] | Message]]:
+    """The rows of an uploaded file; InvalidInput on `file` when it cannot be read."""
+    try:
+        return read_rows(path)
+    except MatchmakerError as exc:
+        raise InvalidInput({"file": [exc.message]}) from None
+
+
+def import_later(upload_id: str, filename: str, *, skip_invalid: bool, actor: Any) -> Job:
+    """Queue the import of an uploaded file (checked first by a dry run); the worker imports it."""
+    rows = read_upload(stored_upload(upload_id))
+    return enqueue(
+        "import_file",
+        {"upload": upload_id, "filename": filename, "skip_invalid": skip_invalid},
+        created_by=actor,
+        total=len(rows),
+    )
+
+
+@handler("import_file", batch_size=1)
+def _import_job(job: Job, shared: Any) -> None:
+    try:
+        rows = read_upload(stored_upload(job.payload["upload"]))
+    except InvalidInput as exc:  # the file is gone or unreadable: no use retrying
+        _, message = next(flatten_errors(exc.fields))
+        job.result = {"error": {"zh": message.zh, "en": message.en}}
+        return
+    report = import_rows(rows, skip_invalid=job.payload.get("skip_invalid", False))
+    job.progress = report.rows
+    job.result = {"report": report.to_dict()}
+
+
+def import_job_report(job: Job) -> ImportReport | None:
+    """What a finished import job wrote (None while it runs, or when its file could not be read)."""
+    if job.result and "report" in job.result:
+        return ImportReport.from_dict(job.result["report"])
+    return None
+
+
+def find_import_job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != "import_file":
+        raise NotFound(Message("导入任务不存在：{id}", "No such import job: {id}").format(id=job_id))
+    return job

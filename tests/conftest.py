@@ -32,7 +32,7 @@ from sqlalchemy import text
 from matchmaker import accounts, create_app, organizations
 from matchmaker.cli import main as cli_main
 from matchmaker.config import SETTINGS
-from matchmaker.extensions import db
+from matchmaker.extensions import db, writing
 from matchmaker.indexing import set_search_index
 from matchmaker.indexing.embedded import EmbeddedBackend
 from matchmaker.indexing.embedder import EmbeddingCache, FakeEmbedder, SentenceTransformerEmbedder
@@ -40,6 +40,7 @@ from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import reindex
 from matchmaker.models import Organization, User
 from tests import servers
+from tests.helpers import WorkingClient, run_worker
 
 DATABASES = [name for name in os.environ.get("MATCHMAKER_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +171,7 @@ def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
         url = database["url"]
     app = create_app({"HOME": str(home), "DATABASE_URL": url, "SECRET_KEY": "test"})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    app.test_client_class = WorkingClient
     with app.app_context():
         use_search_index(app, FakeEmbedder())
     yield app
@@ -222,6 +224,12 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture
+def work(app: Flask) -> Callable[[], int]:
+    """`work()`: run the worker until nothing is due, as after a commit outside a request."""
+    return lambda: run_worker(app)
+
+
 class CliRunner:
     """Runs `matchmaker …` commands against the test app."""
 
@@ -253,7 +261,7 @@ def make_org(app: Flask) -> Callable[..., Organization]:
             "description": "",
         }
         data.update(fields)
-        with app.app_context():
+        with app.app_context(), writing():
             org = organizations.create_organization(data, accounts.OPERATOR, verified=verified)
             db.session.commit()
             db.session.refresh(org)
@@ -269,7 +277,7 @@ def make_user(app: Flask) -> Callable[..., tuple[User, str]]:
     counter = iter(range(1, 10_000))
 
     def make(*, role: str = "member", org: Organization | None = None) -> tuple[User, str]:
-        with app.app_context():
+        with app.app_context(), writing():
             owner = db.session.get(Organization, org.id) if org is not None else None
             user = accounts.create_user(
                 f"user{next(counter)}@example.cn", "correct horse battery", role=role, organization=owner
@@ -281,6 +289,20 @@ def make_user(app: Flask) -> Callable[..., tuple[User, str]]:
             return user, token
 
     return make
+
+
+@pytest.fixture
+def login(app: Flask, make_user: Callable[..., tuple[User, str]]) -> Callable[..., FlaskClient]:
+    """A logged-in test client of its own: `login(org)` for a member, `login(role="coordinator")`."""
+
+    def log_in(org: Organization | None = None, role: str = "member") -> FlaskClient:
+        user, _ = make_user(org=org, role=role)
+        client = app.test_client()
+        answer = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
+        assert answer.status_code == 302
+        return client
+
+    return log_in
 
 
 @pytest.fixture

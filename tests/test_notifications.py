@@ -5,7 +5,6 @@ The SMTP server is aiosmtpd on a free local port; tests read the messages it rec
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -17,7 +16,8 @@ from matchmaker import contacts, notifications
 from matchmaker.cli import main
 from matchmaker.extensions import db
 from matchmaker.models import Notification, NotificationSettings, Organization, User
-from matchmaker.web.transaction import commit
+from tests.helpers import run_worker
+from tests.servers import free_port
 
 SITE = "https://cjrh.example.gov.cn"
 
@@ -33,12 +33,6 @@ class Inbox:
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -68,12 +62,13 @@ def two_orgs(make_org, make_user):
 
 
 def ask_for_contact(app, sender, school, message="想了解茶叶专业订单班。"):
-    """A contact request as a page or the API makes it: the service, then the request's commit."""
-    with app.test_request_context():
+    """A contact request as a page or the API makes it: the service, the request's commit, then the worker."""
+    with app.app_context():
         contacts.request_contact(
             db.session.get(User, sender.id), db.session.get(Organization, school.id), message=message
         )
-        commit()
+        db.session.commit()
+    run_worker(app)
 
 
 def set_settings(app, user, kinds, mode):
@@ -179,10 +174,11 @@ def test_answering_notifies_the_asking_organization(app, smtp, two_orgs):
     school, receiver, sender = two_orgs
     ask_for_contact(app, sender, school)
 
-    with app.test_request_context():
+    with app.app_context():
         contact = contacts.contact_requests(db.session.get(User, receiver.id))[0]
         contacts.answer_contact(db.session.get(User, receiver.id), contact, accept=True)
-        commit()
+        db.session.commit()
+    run_worker(app)
 
     assert [m["To"] for m in smtp] == [receiver.email, sender.email]
     assert smtp[1]["Subject"] == "[产教融合平台] 遵义职业技术学院 已接受您的联系请求"

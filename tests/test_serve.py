@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,13 @@ from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port
 
 
 @contextmanager
-def server_process(app, **settings):
-    """Run `matchmaker serve` on the test app's database and home (production unless told otherwise)."""
+def server_process(app, *, with_worker: bool = False, **settings):
+    """Run `matchmaker serve` on the test app's database and home (production unless told otherwise),
+    and `matchmaker worker` beside it if asked, as an operator would."""
     port = free_port()
     env = {
         **os.environ,
@@ -39,6 +35,7 @@ def server_process(app, **settings):
     server = subprocess.Popen(
         [matchmaker, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    worker = subprocess.Popen([matchmaker, "worker"], env=env, stdout=subprocess.DEVNULL) if with_worker else None
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -53,6 +50,9 @@ def server_process(app, **settings):
     finally:
         server.terminate()
         server.output = server.communicate(timeout=30)[0]
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
 def request(url, *, method="GET", body=None, token=None):
@@ -91,7 +91,20 @@ def test_every_worker_sees_the_others_index_writes(app, make_org, make_user, use
     _, token = make_user(org=make_org(kind="school", name="贵州装备职业学院"))
     use_embedder(real_embedder)  # the index the server will find, made with the configured model
 
-    with server_process(app, MATCHMAKER_EMBEDDING_MODEL=str(real_embedder.model_name)) as (base, server):
+    def search() -> dict:
+        return request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))
+
+    def caught_up() -> None:
+        """The worker applies the write within a few seconds; searches say how far behind the index is."""
+        for _ in range(100):
+            if search()["index"]["pending_changes"] == 0:
+                return
+            time.sleep(0.1)
+
+    with server_process(app, with_worker=True, MATCHMAKER_EMBEDDING_MODEL=str(real_embedder.model_name)) as (
+        base,
+        server,
+    ):
         created = request(
             base + "/api/v1/postings",
             method="POST",
@@ -103,11 +116,11 @@ def test_every_worker_sees_the_others_index_writes(app, make_org, make_user, use
                 "description": "培养数控编程、数控机床操作与维护人才。",
             },
         )
-        found = [request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["results"] for _ in range(6)]
+        caught_up()
+        found = [search()["results"] for _ in range(6)]
         request(base + f"/api/v1/postings/{created['id']}/close", method="POST", token=token)
-        after_close = [
-            request(base + "/api/v1/search?q=" + urllib.request.quote("数控技术"))["total"] for _ in range(6)
-        ]
+        caught_up()
+        after_close = [search()["total"] for _ in range(6)]
 
     assert all(results and results[0]["id"] == created["id"] for results in found), server.output
     assert after_close == [0] * 6

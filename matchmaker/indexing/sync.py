@@ -1,28 +1,42 @@
 """Keep the search index in step with the database: apply the outbox, rebuild from scratch, check.
 
-Every write records "posting N changed" in the outbox inside its own transaction. `sync_index`
-reads the changed postings as they are now and upserts or deletes their documents, then
-removes the operations it applied. Applying an operation twice gives the same index, so a
-crash at any point loses nothing: the next sync (or `matchmaker reindex`) repairs it.
+Every write records "posting N changed" in the outbox inside its own transaction. The
+worker's `apply_changes` reads the changed postings as they are now, upserts or deletes
+their documents, and removes the operations it applied. Applying an operation twice gives
+the same index, so a crash at any point loses nothing: the next run (or `matchmaker
+reindex`) repairs it. Searches never write: they read the index as it is.
+
+One writer at a time reads postings and writes the index (`writer_lock`), so a slow writer
+never puts an older state of a posting over a newer one: on PostgreSQL an advisory lock,
+which holds across every host that runs a worker; on SQLite the index folder's file lock
+(SQLite serves one machine).
+
+Unlike services, these functions own their transactions: embedding takes seconds, and no
+database transaction stays open while it runs (on SQLite it would block or break other
+writers). They read in one transaction, embed outside any, then write and commit.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
-from matchmaker.extensions import db
-from matchmaker.indexing.base import IndexMissing, IndexStale
+from matchmaker.extensions import db, writing
+from matchmaker.indexing.base import IndexDocument, IndexMissing, IndexStale
 from matchmaker.indexing.documents import build_document
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.models import IndexOperation, Posting
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 256
+# The key of PostgreSQL's advisory lock for index writers ("mm-index" as a number).
+ADVISORY_LOCK_KEY = 0x6D6D2D696E646578
 
 
 @dataclass
@@ -30,80 +44,110 @@ class SyncReport:
     applied: int = 0  # operations applied
     upserted: int = 0
     deleted: int = 0
-    skipped: bool = False  # another process held the index lock
+    skipped: bool = False  # another writer held the index
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Changes waiting for the index: how many, and since when."""
+
+    pending: int
+    oldest_at: datetime | None
+
+
+def backlog() -> Backlog:
+    pending, oldest = db.session.execute(
+        select(func.count(IndexOperation.id), func.min(IndexOperation.created_at))
+    ).one()
+    return Backlog(pending or 0, oldest)
 
 
 def pending_changes() -> int:
-    return db.session.scalar(select(func.count(IndexOperation.id))) or 0
+    return backlog().pending
 
 
-def sync_index(
-    index: SearchIndex,
-    *,
-    timeout: float | None = None,
-    limit: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> SyncReport:
-    """Apply pending operations in order (at most `limit`); safe to repeat and to run concurrently.
+@contextmanager
+def writer_lock(index: SearchIndex, *, wait: bool) -> Iterator[bool]:
+    """Be the only index writer; yields False when another one is writing and `wait` is off."""
+    if db.engine.dialect.name == "postgresql":
+        # A session-level advisory lock on a connection of its own, so it spans our transactions.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if wait:  # returns (void) once it holds the lock
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                acquired = True
+            else:
+                acquired = connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                ).scalar()
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        return
+    with index.lock(timeout=None if wait else 0) as acquired:
+        yield acquired
 
-    Waits up to `timeout` seconds for the index lock (None: as long as it takes); if another
-    process keeps it (a long reindex), the operations stay pending and the report says skipped.
+
+def apply_changes(index: SearchIndex, *, limit: int = BATCH_SIZE, wait: bool = False) -> SyncReport:
+    """Apply up to `limit` pending operations, oldest first, drop them from the outbox, and commit.
+
+    Returns a report with `skipped` set, applying nothing, when another writer holds the index
+    (a long `reindex`) and `wait` is off.
     """
     report = SyncReport()
-    with index.lock(timeout=timeout) as acquired:
+    with writer_lock(index, wait=wait) as acquired:
         if not acquired:
             report.skipped = True
             return report
         require_current_index(index)
-        while limit is None or report.applied < limit:
-            size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - report.applied)
-            ops = db.session.execute(
-                select(IndexOperation.id, IndexOperation.posting_id).order_by(IndexOperation.id).limit(size)
-            ).all()
-            if not ops:
-                break
-            upserted, deleted = _apply(index, [posting_id for _, posting_id in ops])
+        ops = db.session.execute(
+            select(IndexOperation.id, IndexOperation.posting_id).order_by(IndexOperation.id).limit(limit)
+        ).all()
+        if not ops:
+            db.session.rollback()
+            return report
+        documents, gone = _documents_for({posting_id for _, posting_id in ops})
+        db.session.rollback()  # end the read before embedding
+        vectors = index.embedder.encode_documents([d.embedding_text for d in documents]) if documents else None
+        with writing():
+            if documents:
+                index.backend.upsert(documents, vectors)
+            if gone:
+                index.backend.delete(sorted(gone))
             db.session.execute(delete(IndexOperation).where(IndexOperation.id.in_([op_id for op_id, _ in ops])))
             db.session.commit()
-            report.applied += len(ops)
-            report.upserted += upserted
-            report.deleted += deleted
-            if progress:
-                progress(len(ops))
+        report.applied, report.upserted, report.deleted = len(ops), len(documents), len(gone)
     return report
 
 
-def _apply(index: SearchIndex, posting_ids: Sequence[int]) -> tuple[int, int]:
+def _documents_for(posting_ids: set[int]) -> tuple[list[IndexDocument], set[int]]:
+    """The index documents of those postings the index should hold, and the ids of those it should not."""
     postings = db.session.scalars(
-        select(Posting).where(Posting.id.in_(set(posting_ids))).options(selectinload(Posting.sector_links))
+        select(Posting).where(Posting.id.in_(posting_ids)).options(selectinload(Posting.sector_links))
     ).all()
-    searchable = [p for p in postings if p.indexed]
-    gone = set(posting_ids) - {p.id for p in searchable}
-    if searchable:
-        documents = [build_document(p) for p in searchable]
-        vectors = index.embedder.encode_documents([d.embedding_text for d in documents])
-        index.backend.upsert(documents, vectors)
-    if gone:
-        index.backend.delete(sorted(gone))
-    return len(searchable), len(gone)
+    documents = [build_document(p) for p in postings if p.indexed]
+    return documents, posting_ids - {d.id for d in documents}
 
 
 def reindex(index: SearchIndex, *, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database; searches use the old index until it is done."""
-    with index.lock():
-        # Changes recorded from here on stay in the outbox for the next sync; earlier ones are covered.
+    """Rebuild the whole index from the database and commit; searches use the old index until it is done.
+
+    Removes the outbox operations it covers; changes recorded meanwhile stay for the worker.
+    """
+    with writer_lock(index, wait=True):
         last_op = db.session.scalar(select(func.max(IndexOperation.id)))
         total = 0
         with index.backend.rebuild(index.embedder.model_id, index.embedder.dimensions) as staging:
-            for batch in _indexed_batches():
-                documents = [build_document(p) for p in batch]
+            for documents in _indexed_batches():
                 staging.upsert(documents, index.embedder.encode_documents([d.embedding_text for d in documents]))
                 total += len(documents)
                 if progress:
                     progress(len(documents))
         if last_op is not None:
-            db.session.execute(delete(IndexOperation).where(IndexOperation.id <= last_op))
-        db.session.commit()
+            with writing():
+                db.session.execute(delete(IndexOperation).where(IndexOperation.id <= last_op))
+                db.session.commit()
     return total
 
 
@@ -112,7 +156,8 @@ def indexed_count() -> int:
     return db.session.scalar(select(func.count(Posting.id)).where(Posting.indexed)) or 0
 
 
-def _indexed_batches():
+def _indexed_batches() -> Iterator[list[IndexDocument]]:
+    """The documents of every posting the index should hold, in batches, each read in its own transaction."""
     last_id = 0
     while True:
         batch = db.session.scalars(
@@ -122,10 +167,12 @@ def _indexed_batches():
             .order_by(Posting.id)
             .limit(BATCH_SIZE)
         ).all()
-        if not batch:
+        documents = [build_document(p) for p in batch]
+        db.session.rollback()
+        if not documents:
             return
-        yield batch
-        last_id = batch[-1].id
+        yield documents
+        last_id = documents[-1].id
 
 
 def require_current_index(index: SearchIndex) -> None:

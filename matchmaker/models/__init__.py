@@ -12,6 +12,7 @@ from matchmaker.models.events import (
     MeetingRequest,
 )
 from matchmaker.models.indexing import IndexOperation
+from matchmaker.models.jobs import Job, WorkerHeartbeat
 from matchmaker.models.notifications import Notification, NotificationSettings
 from matchmaker.models.organizations import Organization, OrganizationSector
 from matchmaker.models.postings import Posting, PostingSector
@@ -25,6 +26,7 @@ __all__ = [
     "EventSlot",
     "EventTable",
     "IndexOperation",
+    "Job",
     "MatchMark",
     "Meeting",
     "MeetingOutcome",
@@ -36,6 +38,7 @@ __all__ = [
     "Posting",
     "PostingSector",
     "User",
+    "WorkerHeartbeat",
     "local_today",
     "utcnow",
 ]

@@ -49,6 +49,17 @@ class SearchResultsSchema(Schema):
     total = fields.Integer(metadata={"description": "How many candidates passed the filters and matched."})
     facets = fields.Dict(metadata={"description": "Counts per sector, region (prefecture), category and kind."})
     query = fields.Dict()
+    index = fields.Nested(
+        "IndexLagSchema",
+        metadata={"description": "How far behind the database the search index is; results reflect the index."},
+    )
+
+
+class IndexLagSchema(Schema):
+    pending_changes = fields.Integer(metadata={"description": "Changes written but not yet in the index."})
+    oldest_pending_seconds = fields.Float(
+        allow_none=True, metadata={"description": "Age of the oldest of them, in seconds (null when none)."}
+    )
 
 
 class PostingBriefSchema(Schema):

@@ -1,4 +1,4 @@
-"""Web layer: the JSON API and the server-rendered pages. Routes parse, call a service, render."""
+"""Web layer: the JSON API and the server-rendered pages. Routes parse, call a service, render; the request commits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
-    from matchmaker.web import api, pages
+    from matchmaker.web import api, pages, transaction
     from matchmaker.web.pages import account, coordinator, events, member, notifications, public
 
     csrf.init_app(app)
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     for blueprint in api.BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens, not cookies: no cross-site forgery to guard against
     pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp, events.bp])
+    transaction.init_app(app)  # after every blueprint: each view commits once, in one place
     app.register_error_handler(MatchmakerError, handle_matchmaker_error)
     app.register_error_handler(StaleDataError, handle_concurrent_change)
     app.register_error_handler(OperationalError, handle_concurrent_change)

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from matchmaker.worker import start_in_process
+
 CHROMIUM = os.environ.get("MATCHMAKER_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -23,7 +25,8 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
-    """The test app on a free local port, in a thread; yields its base URL.
+    """The test app on a free local port, in a thread, with its worker in another, as `matchmaker serve`
+    runs them; yields its base URL.
 
     CSRF protection is on, as in production: the browser submits the forms with their real tokens.
     """
@@ -31,11 +34,13 @@ def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    worker = start_in_process(app)
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        worker.stop()
 
 
 @pytest.fixture(scope="session")

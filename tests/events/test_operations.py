@@ -22,7 +22,6 @@ from matchmaker.errors import Conflict, InvalidInput, PermissionDenied
 from matchmaker.events import operations as ops
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
-from matchmaker.indexing.sync import sync_index
 from matchmaker.models import (
     Event,
     EventParticipant,
@@ -38,6 +37,7 @@ from matchmaker.models import (
 from matchmaker.models.base import LOCAL_TZ
 from matchmaker.schemas.events import EventInSchema
 from matchmaker.schemas.postings import PostingInSchema
+from tests.helpers import run_worker
 
 ORGANIZATIONS = {  # key → (kind, name)
     "factory": ("enterprise", "贵州精工机床有限公司"),
@@ -880,8 +880,8 @@ def test_recommended_counterparts_rank_the_matching_school_first_and_skip_the_sa
             description="可输送熟练数控车床操作工，熟悉数控编程与数控加工。",
         )
         db.session.commit()
+        run_worker(app)
         index = get_search_index()
-        sync_index(index)
 
         recommended = ops.recommended_counterparts(fair.participant("factory"), index)
 

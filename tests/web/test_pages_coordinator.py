@@ -15,7 +15,6 @@ from werkzeug.test import encode_multipart
 from matchmaker import contacts
 from matchmaker.extensions import db
 from matchmaker.models import IndexOperation, Organization, Posting, User
-from matchmaker.web.transaction import commit
 
 PASSWORD = "correct horse battery"
 
@@ -155,11 +154,11 @@ def test_all_postings_with_filters_and_pages(client, make_org, make_user, coordi
 def test_all_contact_requests_with_status_and_dates(client, app, make_org, make_user, coordinator):
     school = make_org(name="遵义职业技术学院", kind="school")
     sender, _ = make_user(org=make_org(name="贵州湄潭云雾茶业有限公司"))
-    with app.test_request_context():
+    with app.app_context():
         contacts.request_contact(
             db.session.get(User, sender.id), db.session.get(Organization, school.id), message="想了解茶叶专业订单班。"
         )
-        commit()
+        db.session.commit()
 
     page = client.get("/coordinator/contacts").get_data(as_text=True)
 
@@ -256,14 +255,15 @@ def test_confirm_with_skip_invalid_imports_the_valid_rows(client, coordinator, c
     preview = upload(client, csv_bytes([ORG, SCHOOL, NEED, BAD])).get_data(as_text=True)
     upload_ref = upload_id(preview)
 
-    refused = client.post("/coordinator/import/confirm", data={"upload": upload_ref})
-    assert refused.status_code == 422 and "未写入任何数据" in refused.get_data(as_text=True)
+    refused = client.post("/coordinator/import/confirm", data={"upload": upload_ref}, follow_redirects=True)
+    assert refused.status_code == 200 and "未写入任何数据" in refused.get_data(as_text=True)
     assert count(Organization) == 0
 
     done = client.post("/coordinator/import/confirm", data={"upload": upload_ref, "skip_invalid": "1"})
-    page = done.get_data(as_text=True)
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
 
-    assert done.status_code == 200
+    assert done.status_code == 302 and done.headers["Location"].startswith("/coordinator/import/jobs/")
+    assert "导入完成" in page and "已收录 1 / 1 条发布" in page and 'http-equiv="refresh"' not in page
     assert "导入完成" in page and "新建机构 2 个" in page and "新建发布 1 条" in page and "跳过有误的 1 行" in page
     assert (count(Organization), count(Posting)) == (2, 1)
     assert client.get("/api/v1/search?q=茶叶加工学徒制").json["results"][0]["ref"] == "P-1"
@@ -275,10 +275,26 @@ def test_jsonl_without_errors_imports_on_confirm(client, coordinator, count):
     ).encode()
     preview = upload(client, content, "orgs.jsonl").get_data(as_text=True)
 
-    done = client.post("/coordinator/import/confirm", data={"upload": upload_id(preview)})
+    done = client.post("/coordinator/import/confirm", data={"upload": upload_id(preview)}, follow_redirects=True)
 
     assert done.status_code == 200 and "新建机构 2 个" in done.get_data(as_text=True)
     assert count(Organization) == 2
+
+
+def test_an_import_runs_as_a_job_whose_page_shows_its_progress(client, coordinator, count):
+    preview = upload(client, csv_bytes([ORG, SCHOOL, NEED])).get_data(as_text=True)
+    client.worker_runs = False  # the worker has not come round yet
+
+    confirmed = client.post("/coordinator/import/confirm", data={"upload": upload_id(preview)})
+    waiting = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "已排队，共 3 行" in waiting and 'http-equiv="refresh"' in waiting and count(Organization) == 0
+
+    client.worker_runs = True
+    client.get("/")  # the worker runs after this request
+    done = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+
+    assert "导入完成" in done and "新建发布 1 条" in done and "全部可以搜到" in done
+    assert 'http-equiv="refresh"' not in done and (count(Organization), count(Posting)) == (2, 1)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from matchmaker.schemas.organizations import (
 )
 from matchmaker.schemas.search import OrganizationMatchesSchema
 from matchmaker.web.auth import api_user, require_api_user
-from matchmaker.web.transaction import commit
 
 URL = "/organizations"
 blp = Blueprint("organizations", __name__, description="Enterprises and schools.")
@@ -36,9 +35,7 @@ def list_organizations(args):
 @blp.doc(security=AUTH)
 def create_organization(data):
     """Create an organization (coordinators)."""
-    org = organizations.create_organization(data, require_api_user())
-    commit()
-    return org
+    return organizations.create_organization(data, require_api_user())
 
 
 @blp.get("/<int:org_id>")
@@ -61,9 +58,7 @@ def get_organization_by_ref(ref):
 @blp.doc(security=AUTH)
 def update_organization(data, org_id):
     """Change an organization (its members and coordinators)."""
-    org = organizations.update_organization(organizations.find_organization(id=org_id), data, require_api_user())
-    commit()
-    return org
+    return organizations.update_organization(organizations.find_organization(id=org_id), data, require_api_user())
 
 
 @blp.get("/<int:org_id>/contact")
@@ -81,9 +76,7 @@ def get_contact(org_id):
 @blp.doc(security=AUTH)
 def verify_organization(org_id):
     """Verify an organization so its published postings become public (coordinators)."""
-    org = organizations.verify_organization(organizations.find_organization(id=org_id), require_api_user())
-    commit()
-    return org
+    return organizations.verify_organization(organizations.find_organization(id=org_id), require_api_user())
 
 
 @blp.post("/<int:org_id>/close")
@@ -91,9 +84,7 @@ def verify_organization(org_id):
 @blp.doc(security=AUTH)
 def close_organization(org_id):
     """Close an organization; it and its postings leave public view."""
-    org = organizations.close_organization(organizations.find_organization(id=org_id), require_api_user())
-    commit()
-    return org
+    return organizations.close_organization(organizations.find_organization(id=org_id), require_api_user())
 
 
 @blp.get("/<int:org_id>/matches")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from matchmaker import matching, postings
+from matchmaker import matching, notifications, postings
 from matchmaker.indexing import get_search_index
 from matchmaker.schemas.common import page_schema
 from matchmaker.schemas.postings import (
@@ -17,7 +17,6 @@ from matchmaker.schemas.postings import (
 )
 from matchmaker.schemas.search import PageWindowSchema, SearchResultsSchema
 from matchmaker.web.auth import api_user, require_api_user
-from matchmaker.web.transaction import commit
 
 URL = "/postings"
 blp = Blueprint("postings", __name__, description="Needs and offers of organizations.")
@@ -41,7 +40,7 @@ def create_posting(data):
     user = require_api_user()
     org = postings.organization_for_posting(user, data.pop("organization_id", None), data.pop("organization_ref", None))
     posting = postings.create_posting(org, data, user)
-    commit(announce=[posting])
+    notifications.announce_later(posting)
     return posting
 
 
@@ -59,7 +58,6 @@ def get_posting(posting_id):
 def update_posting(data, posting_id):
     """Change a posting's fields."""
     posting = postings.update_posting(postings.find_posting(id=posting_id), data, require_api_user())
-    commit()
     return posting
 
 
@@ -72,7 +70,7 @@ def publish_posting(args, posting_id):
     posting = postings.publish_posting(
         postings.find_posting(id=posting_id), require_api_user(), args.get("valid_until")
     )
-    commit(announce=[posting])
+    notifications.announce_later(posting)
     return posting
 
 
@@ -82,7 +80,6 @@ def publish_posting(args, posting_id):
 def close_posting(posting_id):
     """Close a posting; it leaves public view."""
     posting = postings.close_posting(postings.find_posting(id=posting_id), require_api_user())
-    commit()
     return posting
 
 

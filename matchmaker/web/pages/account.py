@@ -12,11 +12,11 @@ from wtforms.validators import DataRequired
 
 from matchmaker import accounts, organizations
 from matchmaker.errors import InvalidInput, Message
-from matchmaker.extensions import db, limiter
+from matchmaker.extensions import limiter
 from matchmaker.schemas.organizations import OrganizationInSchema
 from matchmaker.web.pages import FieldErrors, field_errors, load_form, safe_local_path
 from matchmaker.web.pages.member import ORGANIZATION_FORM, ORGANIZATION_TEXT_FIELDS, form_options, submitted_values
-from matchmaker.web.transaction import commit
+from matchmaker.web.transaction import after_commit
 
 bp = Blueprint("account", __name__)
 # Successful sign-ups per client address: enough for a school's staff, too few for a spam run.
@@ -44,7 +44,6 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
             login_user(user)
             return redirect(safe_local_path(request.args.get("next")) or url_for("public.home"))
         form.password.errors.append("邮箱或密码不正确")
@@ -90,12 +89,10 @@ def register():
         if not errors and org_data is not None:
             try:
                 user = accounts.register(org_data, email, password, name)
-                commit()
-                login_user(user)
+                after_commit(lambda: login_user(user))  # a session only for an account that was stored
                 flash("注册成功！贵单位目前为「待认证」状态：协调员认证后，发布的需求与供给将对公众可见。")
                 return redirect(url_for("member.organization"))
             except InvalidInput as exc:
-                db.session.rollback()
                 errors = field_errors(exc)
     return render_template(
         "account/register.html", values=values, errors=errors, options=form_options()

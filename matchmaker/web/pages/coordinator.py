@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import logging
-import re
-import secrets
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import FileStorage
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from matchmaker import contacts, organizations, postings, transfer
-from matchmaker.errors import InvalidInput, MatchmakerError, Message
+from matchmaker import contacts, organizations, postings, status, transfer
+from matchmaker.errors import InvalidInput
 from matchmaker.extensions import db
+from matchmaker.indexing import get_search_index
 from matchmaker.schemas.postings import PostingListArgsSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.web.pages import coordinator_required, field_errors, load_form, viewer
-from matchmaker.web.transaction import commit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
 QUEUES = {"pending": "待审核", "verified": "已认证", "closed": "已关闭"}
 QUEUE_PAGE_SIZE = 20
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
-NO_FILE = Message("请选择要导入的文件。", "Choose a file to import.")
-TOO_LARGE = Message(
-    "文件超过 10 MB，请拆分后分批导入。", "The file is larger than 10 MB; split it and import the parts."
-)
-NO_UPLOAD = Message("找不到上传的文件，请重新上传。", "The uploaded file is gone; upload it again.")
 
 
 @bp.context_processor
@@ -58,7 +47,6 @@ def organization_queue():
 def verify(org_id: int):
     org = organizations.verify_organization(organizations.find_organization(id=org_id), viewer())
     name = org.name
-    commit()
     flash(f"已认证「{name}」：其已发布的信息现已公开，并可被搜索。")
     return redirect(url_for(".organization_queue", show=queue_arg(request.form), page=page_arg(request.form)))
 
@@ -79,7 +67,6 @@ def reject(org_id: int):
             status=422,
         )
     name = org.name
-    commit()
     flash(f"已将「{name}」标为不予认证；该机构成员可在本机构页面看到原因，修改后可再次申请。")
     return redirect(url_for(".organization_queue", show=queue_arg(request.form), page=page_arg(request.form)))
 
@@ -174,90 +161,60 @@ def import_form():
 @bp.post("/import")
 @coordinator_required
 def import_preview():
-    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024  # the form's other fields and multipart framing
+    request.max_content_length = transfer.MAX_UPLOAD_BYTES + 64 * 1024  # the form's other fields and framing
+    upload = request.files.get("file")
     try:
-        upload_id, path = save_upload(request.files.get("file"))
-        report = dry_run(read_upload(path))
+        upload_id, path = transfer.save_upload(upload.stream if upload else None, upload.filename if upload else "")
+        report = transfer.import_rows(transfer.read_upload(path), dry_run=True)
     except InvalidInput as error:
         return render_template("coordinator/import.html", errors=field_errors(error)), 422
     return render_template(
-        "coordinator/import.html",
-        errors={},
-        report=report,
-        upload_id=upload_id,
-        filename=request.files["file"].filename,
-        confirmed=False,
+        "coordinator/import.html", errors={}, report=report, upload_id=upload_id, filename=upload.filename
     )
 
 
 @bp.post("/import/confirm")
 @coordinator_required
 def import_confirm():
-    upload_id = request.form.get("upload", "")
     try:
-        rows = read_upload(stored_upload(upload_id))
+        job = transfer.import_later(
+            request.form.get("upload", ""),
+            request.form.get("filename", ""),
+            skip_invalid=request.form.get("skip_invalid") == "1",
+            actor=viewer(),
+        )
     except InvalidInput as error:
         return render_template("coordinator/import.html", errors=field_errors(error)), 422
-    report = transfer.import_rows(rows, skip_invalid=request.form.get("skip_invalid") == "1")
-    if report.written:
-        commit()  # the rows are committed; this brings the search index up to date
+    return redirect(url_for(".import_progress", job_id=job.id))
+
+
+@bp.get("/import/jobs/<int:job_id>")
+@coordinator_required
+def import_progress(job_id: int):
+    """An import job's state: queued, running, or its report; the page refreshes itself until it is done."""
+    job = transfer.find_import_job(job_id)
+    report = transfer.import_job_report(job)
+    indexing = status.indexing_progress(report.posting_ids) if report and report.written else None
     return render_template(
-        "coordinator/import.html",
-        errors={},
+        "coordinator/import_job.html",
+        job=job,
         report=report,
-        upload_id=upload_id,
-        filename=request.form.get("filename", ""),
-        confirmed=True,
-    ), 200 if report.written else 422
+        indexing=indexing,
+        filename=job.payload.get("filename", ""),
+        refresh=job.status != "done" or (indexing is not None and indexing.waiting > 0),
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(error: RequestEntityTooLarge):
     """Raised while the form is read: here, or before the view by the CSRF check or the app's own limit."""
-    return render_template("coordinator/import.html", errors={"file": [TOO_LARGE]}), 413
+    return render_template("coordinator/import.html", errors={"file": [transfer.TOO_LARGE]}), 413
 
 
-def uploads_dir() -> Path:
-    folder = Path(current_app.config["MATCHMAKER_HOME"]) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def save_upload(upload: FileStorage | None) -> tuple[str, Path]:
-    """Keep an uploaded import file under HOME/uploads with a random name and its own suffix."""
-    if upload is None or not upload.filename:
-        raise InvalidInput({"file": [NO_FILE]})
-    suffix = Path(upload.filename).suffix.lower()
-    try:
-        transfer.file_format(Path(f"upload{suffix}"))
-    except MatchmakerError as error:
-        raise InvalidInput({"file": [error.message]}) from None
-    upload_id = secrets.token_hex(16)
-    path = uploads_dir() / f"{upload_id}{suffix}"
-    upload.save(path)
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
-        path.unlink()
-        raise InvalidInput({"file": [TOO_LARGE]})
-    return upload_id, path
-
-
-def stored_upload(upload_id: str) -> Path:
-    """The file saved by `save_upload` under this id."""
-    if UPLOAD_ID.fullmatch(upload_id):
-        for suffix in transfer.FORMATS:
-            path = uploads_dir() / f"{upload_id}{suffix}"
-            if path.is_file():
-                return path
-    raise InvalidInput({"file": [NO_UPLOAD]})
-
-
-def read_upload(path: Path) -> list[tuple[int, Any]]:
-    try:
-        return transfer.read_rows(path)
-    except MatchmakerError as exc:
-        raise InvalidInput({"file": [exc.message]}) from None
-
-
-def dry_run(rows: list[tuple[int, Any]]) -> transfer.ImportReport:
-    """Check every row exactly as the import would, then undo it all: the report says what would happen."""
-    return transfer.import_rows(rows, dry_run=True)
+@bp.get("/status")
+@coordinator_required
+def status_page():
+    """The search index against the database, the job queue and the workers."""
+    return render_template(
+        "coordinator/status.html", work=status.background_work(get_search_index()), seconds_since=status.seconds_since
+    )

@@ -35,7 +35,6 @@ from matchmaker.web.pages import (
     viewer,
 )
 from matchmaker.web.pages.member import form_options
-from matchmaker.web.transaction import commit
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -181,7 +180,6 @@ def create():
     except InvalidInput as error:
         return render_form(None, submitted(), field_errors(error), status=400)
     event_id = event.id
-    commit()
     flash("活动已创建（筹备中）。核对时段和洽谈桌后，请开放报名。")
     return redirect(url_for(".manage", event_id=event_id))
 
@@ -195,9 +193,7 @@ def edit(event_id: int):
     try:
         events.update_event(event, load_form(EventInSchema(), event_form()), viewer(), seen_version())
     except InvalidInput as error:
-        db.session.rollback()
         return render_form(event, submitted(), field_errors(error), status=400)
-    commit()
     flash("活动信息已保存。")
     return redirect(url_for(".manage", event_id=event_id))
 
@@ -281,7 +277,6 @@ def register(event_id: int):
     event = visible_event(event_id)
     participant = events.register(event, viewer())
     status = participant.status
-    commit()
     flash("报名成功，请等待协调员审核。" if status == "pending" else "报名成功。")
     return redirect(url_for(".show", event_id=event_id))
 
@@ -293,7 +288,6 @@ def unavailable(event_id: int):
     participant = own_participant(event, approved=False)
     slot_ids = [int(v) for v in request.form.getlist("slots") if v.isdigit()]
     events.set_unavailable(participant, slot_ids, viewer())
-    commit()
     flash("已保存不可参加的时段。" if slot_ids else "已保存：全部时段都可以洽谈。")
     return redirect(url_for(".show", event_id=event_id))
 
@@ -350,7 +344,6 @@ def send_request(event_id: int):
             index=get_search_index(),
         )
     except InvalidInput as error:
-        db.session.rollback()
         return render_recommendations(
             event,
             participant,
@@ -359,7 +352,6 @@ def send_request(event_id: int):
             status=400,
         )
     name = target.organization.name
-    commit()
     flash(f"已向「{name}」发出约谈申请，对方接受后将排入洽谈日程。")
     return redirect(url_for(".recommendations", event_id=event_id) + f"#participant-{target.id}")
 
@@ -381,7 +373,6 @@ def answer(event_id: int, request_id: int):
     accept = request.form.get("accept") == "1"
     events.answer_request(meeting_request, accept, viewer())
     name = meeting_request.from_participant.organization.name
-    commit()
     flash(f"已接受「{name}」的约谈申请。" if accept else f"已婉拒「{name}」的约谈申请。")
     return redirect(url_for(".requests_page", event_id=event_id))
 
@@ -470,7 +461,6 @@ def record_outcome(event_id: int, meeting_id: int):
     try:
         events.record_outcome(meeting, viewer(), request.form.get("outcome", ""), request.form.get("note", ""), stage)
     except InvalidInput as error:
-        db.session.rollback()
         participant = own_participant(event)
         meetings = events.agenda(participant)
         return render_template(
@@ -482,7 +472,6 @@ def record_outcome(event_id: int, meeting_id: int):
             other_side=events.other_side,
             errors={meeting.id: field_errors(error)},
         ), 400
-    commit()
     flash("已记录洽谈结果。")
     return redirect(url_for(".agenda", event_id=event_id) + f"#meeting-{meeting_id}")
 
@@ -510,7 +499,6 @@ def outcomes(event_id: int):
 def survey(event_id: int):
     event = events.find_event(event_id)
     asked = events.send_follow_up_survey(event, viewer())
-    commit()
     flash(f"已向 {asked} 位参会机构成员发送成效回访。")
     return redirect(url_for(".outcomes", event_id=event_id))
 
@@ -564,7 +552,6 @@ def change_status(event_id: int):
     event = events.find_event(event_id)
     status = request.form.get("status", "")
     events.set_event_status(event, status, viewer(), seen_version())
-    commit()
     flash({"open": "已开放报名。", "closed": "活动已结束。", "draft": "活动已改回筹备中。"}.get(status, "已保存。"))
     return redirect(url_for(".manage", event_id=event_id))
 
@@ -577,7 +564,6 @@ def decide(event_id: int, participant_id: int):
     approve = request.form.get("approve") == "1"
     events.decide_registration(participant, approve, viewer())
     name = participant.organization.name
-    commit()
     flash(f"已通过「{name}」的报名。" if approve else f"未通过「{name}」的报名。")
     return redirect(url_for(".manage", event_id=event_id) + "#participants")
 
@@ -590,7 +576,6 @@ def check_in(event_id: int, participant_id: int):
     present = request.form.get("present") == "1"
     events.check_in(participant, viewer(), present)
     name = participant.organization.name
-    commit()
     flash(f"「{name}」已签到。" if present else f"已取消「{name}」的签到。")
     return redirect(url_for(".manage", event_id=event_id) + "#participants")
 
@@ -609,10 +594,8 @@ def build_schedule(event_id: int):
             time_limit=current_app.config["MATCHMAKER_SCHEDULE_TIME_LIMIT"],
         )
     except InvalidInput as error:
-        db.session.rollback()
         return render_manage(event, field_errors(error), status=400)
     quality = "最优" if result.status == "optimal" else f"可行，与上界相差不超过 {result.gap:.1%}"
-    commit()
     flash(f"已生成日程草稿：安排 {len(result.meetings)} 场洽谈（{quality}）。请核对后发布。")
     return redirect(url_for(".manage", event_id=event_id) + "#schedule")
 
@@ -622,7 +605,6 @@ def build_schedule(event_id: int):
 def publish(event_id: int):
     event = events.find_event(event_id)
     published = events.publish_schedule(event, viewer(), seen_version())
-    commit()
     flash(f"日程已发布：{published} 场洽谈，双方已收到通知。")
     return redirect(url_for(".manage", event_id=event_id) + "#schedule")
 

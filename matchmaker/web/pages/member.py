@@ -1,6 +1,6 @@
 """Organization members: their organization, postings, recommended matches and contact requests.
 
-Routes parse the form, call a service, `commit(...)` and redirect (Post/Redirect/Get). A form
+Routes parse the form, call a service and redirect (Post/Redirect/Get); the request commits once. A form
 that does not validate is shown again with status 400 and each message beside its field; the
 messages come from the API's schemas and services, so they are the API's own.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from matchmaker import contacts, matching, organizations, postings
+from matchmaker import contacts, matching, notifications, organizations, postings
 from matchmaker.errors import InvalidInput, Message, NotFound
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
@@ -24,7 +24,7 @@ from matchmaker.taxonomy import get_taxonomy
 from matchmaker.text import crosswalk
 from matchmaker.transitions import POSTING_STATUS
 from matchmaker.web.pages import FieldErrors, field_errors, load_form, member_required, safe_local_path, viewer
-from matchmaker.web.transaction import commit
+from matchmaker.web.transaction import attempt
 
 bp = Blueprint("member", __name__)
 
@@ -156,11 +156,9 @@ def organization():
         try:
             data = load_form(OrganizationInSchema(only=ORGANIZATION_FORM))
             organizations.update_organization(org, data, viewer())
-            commit()
             flash("机构资料已保存。")
             return redirect(url_for(".organization"))
         except InvalidInput as exc:
-            db.session.rollback()
             errors = field_errors(exc)
     return render_template(
         "member/organization.html",
@@ -200,11 +198,10 @@ def new_posting():
         try:
             data = load_form(PostingInSchema(only=(*POSTING_TEXT_FIELDS, "sectors", "status")))
             posting = postings.create_posting(org, data, viewer())
-            commit(announce=[posting])
+            notifications.announce_later(posting)
             flash("已发布。" if posting.status == "published" else "已保存为草稿（尚未公开）。")
             return redirect(url_for(".matches", posting_id=posting.id))
         except InvalidInput as exc:
-            db.session.rollback()
             errors = field_errors(exc)
     return render_template(
         "member/posting_form.html",
@@ -232,11 +229,11 @@ def edit_posting(posting_id: int):
             publish = request.form.get("action") == "publish"
             if publish:
                 postings.publish_posting(posting, viewer())
-            commit(announce=[posting] if publish else ())
+            if publish:
+                notifications.announce_later(posting)
             flash("已保存并发布。" if publish else "已保存。")
             return redirect(url_for(".matches", posting_id=posting.id))
         except InvalidInput as exc:
-            db.session.rollback()
             errors = field_errors(exc)
     return render_template(
         "member/posting_form.html",
@@ -260,11 +257,11 @@ def tag_choices(posting: Posting) -> list[dict[str, str]]:
 def publish(posting_id: int):
     posting = own_posting(posting_id)
     try:
-        postings.publish_posting(posting, viewer())
-        commit(announce=[posting])
+        with attempt():
+            postings.publish_posting(posting, viewer())
+            notifications.announce_later(posting)
         flash(f"「{posting.title}」已发布，有效期至 {posting.valid_until.isoformat()}。")
     except InvalidInput as exc:
-        db.session.rollback()
         flash(messages_zh(exc))
     return redirect(url_for(".my_postings"))
 
@@ -274,7 +271,6 @@ def publish(posting_id: int):
 def close(posting_id: int):
     posting = own_posting(posting_id)
     postings.close_posting(posting, viewer())
-    commit()
     flash(f"「{posting.title}」已关闭，不再公开展示。")
     return redirect(url_for(".my_postings"))
 
@@ -325,11 +321,10 @@ def mark(posting_id: int):
     except (ValueError, NotFound):
         abort(404)
     try:
-        contacts.mark_match(viewer(), posting, counterpart, request.form.get("mark", ""))
-        commit()
+        with attempt():
+            contacts.mark_match(viewer(), posting, counterpart, request.form.get("mark", ""))
         flash(f"已将「{counterpart.title}」标记为{'感兴趣' if request.form['mark'] == 'interested' else '不感兴趣'}。")
     except InvalidInput as exc:
-        db.session.rollback()
         flash(messages_zh(exc))
     return redirect(url_for(".matches", posting_id=posting.id) + f"#match-{counterpart.id}")
 
@@ -369,12 +364,15 @@ def new_contact():
         to_posting_id, from_posting_id = form_id("to_posting_id"), form_id("from_posting_id")
         to_posting = None if to_posting_id is None else postings.get_visible_posting(viewer(), to_posting_id)
         from_posting = None if from_posting_id is None else postings.find_posting(id=from_posting_id)
-        contacts.request_contact(
-            viewer(), to_org, message=request.form.get("message", ""), from_posting=from_posting, to_posting=to_posting
-        )
-        commit()
+        with attempt():
+            contacts.request_contact(
+                viewer(),
+                to_org,
+                message=request.form.get("message", ""),
+                from_posting=from_posting,
+                to_posting=to_posting,
+            )
     except (InvalidInput, NotFound) as exc:
-        db.session.rollback()
         flash(messages_zh(exc) if isinstance(exc, InvalidInput) else exc.message.zh)
         return redirect(back)
     flash("已发送联系请求，对方接受后双方可查看联系方式。")
@@ -404,14 +402,13 @@ def answer(contact_id: int):
         abort(404)
     accept = request.form.get("accept") == "1"
     try:
-        contacts.answer_contact(viewer(), contact, accept)
-        commit()
+        with attempt():
+            contacts.answer_contact(viewer(), contact, accept)
         flash(
             f"已接受「{contact.from_organization.name}」的联系请求，双方现在可以查看联系方式。"
             if accept
             else f"已婉拒「{contact.from_organization.name}」的联系请求。"
         )
     except InvalidInput as exc:
-        db.session.rollback()
         flash(messages_zh(exc))
     return redirect(url_for(".contact_list") + f"#contact-{contact_id}")

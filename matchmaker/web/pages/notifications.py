@@ -12,7 +12,6 @@ from matchmaker.mail import mailer_from
 from matchmaker.models import Notification
 from matchmaker.models.notifications import EMAIL_MODES, NOTIFICATION_KINDS
 from matchmaker.web.pages import field_errors, safe_local_path, viewer
-from matchmaker.web.transaction import commit
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -37,7 +36,6 @@ def inbox():
 @login_required
 def mark_all_read():
     notifications.mark_read(viewer())
-    commit()
     flash("已将全部通知标为已读。")
     return redirect(url_for(".inbox"))
 
@@ -51,7 +49,6 @@ def open_note(note_id: int):
         raise NotFound()
     notifications.mark_read(viewer(), [note.id])
     link = safe_local_path(note.link) or url_for(".inbox")
-    commit()
     return redirect(link)
 
 
@@ -65,7 +62,6 @@ def settings():
             notifications.update_settings(user, wanted, email_mode)
         except InvalidInput as error:
             return render_settings(set(wanted), email_mode, field_errors(error), 422)
-        commit()
         flash("通知设置已保存。")
         return redirect(url_for(".settings"))
     current = notifications.settings_for(user)

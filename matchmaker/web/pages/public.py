@@ -25,7 +25,6 @@ from matchmaker.organizations import get_visible_organization
 from matchmaker.schemas.search import SearchArgsSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.text.crosswalk import describe_tag
-from matchmaker.web.api.search import filters_from
 from matchmaker.web.pages import FieldErrors, field_errors, load_form, viewer
 
 bp = Blueprint("public", __name__)
@@ -80,7 +79,7 @@ def search():
         return _search_page(args, browse=page)
     try:
         found = matching.search_postings(
-            get_search_index(), args["q"], filters_from(args), limit=args["limit"], offset=args["offset"]
+            get_search_index(), args["q"], matching.filters_from(args), limit=args["limit"], offset=args["offset"]
         )
     except InvalidInput as error:
         return _search_page(args, errors=field_errors(error)), error.status

@@ -145,10 +145,8 @@ def main() -> None:
     print(f"code: {Path(matchmaker.__file__).resolve().parent.parent}")
     print(f"{args.writes} writes, SMTP {args.smtp_delay:g} s per message, {mailed_during} mails sent while they ran")
     print(f"then the worker sent {mailed_after} more in {drained_in:.1f} s")
-    print(
-        f"write latency: p50 {statistics.median(timings) * 1000:.0f} ms, p95 {percentile(timings, 0.95) * 1000:.0f} ms, "
-        f"max {max(timings) * 1000:.0f} ms"
-    )
+    p50, p95 = statistics.median(timings) * 1000, percentile(timings, 0.95) * 1000
+    print(f"write latency: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(timings) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

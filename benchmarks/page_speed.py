@@ -186,6 +186,7 @@ def build_instance(model: Path, fresh: bool) -> tuple:
             report = transfer.import_rows(demo.demo_rows(), is_demo=True)
             if not report.written:
                 sys.exit("demo import failed: " + "; ".join(e.describe() for e in report.errors[:5]))
+            db.session.commit()
             index = get_search_index()
             demo.seed_demo_embeddings(index.embedder)
             reindex(index)

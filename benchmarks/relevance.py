@@ -132,6 +132,7 @@ def main() -> None:
         if fresh:
             report = import_file(args.dev_eval / "corpus.jsonl")
             assert report.written and not report.errors, report.errors[:3]
+            db.session.commit()
         index = get_search_index()
         started = time.perf_counter()
         reindex(index)  # cheap when the embedding cache is warm

@@ -219,6 +219,21 @@ def visible_postings(viewer: Any) -> Select:
     return stmt.where(Posting.listed)
 
 
+def listed_postings(*, organization: Organization | None = None, limit: int | None = None) -> list[Posting]:
+    """Listed (public) postings, newest first: all, or one organization's."""
+    stmt = select(Posting).where(Posting.listed).order_by(Posting.id.desc()).limit(limit)
+    if organization is not None:
+        stmt = stmt.where(Posting.organization_id == organization.id)
+    return list(db.session.scalars(stmt))
+
+
+def postings_of(org: Organization) -> list[Posting]:
+    """Every posting of an organization, drafts and closed ones included, newest first (its members' list)."""
+    return list(
+        db.session.scalars(select(Posting).where(Posting.organization_id == org.id).order_by(Posting.id.desc()))
+    )
+
+
 def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:
     """One page of visible postings matching the filters, newest first."""
     stmt = visible_postings(viewer)

@@ -43,6 +43,7 @@ def main() -> None:
             upgrade()
             report = import_rows(demo.demo_rows(), is_demo=True)
             assert report.written, report.errors[:3]
+            db.session.commit()
             index = get_search_index()
             reindex(index)
             model_id = index.embedder.model_id

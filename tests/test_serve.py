@@ -61,7 +61,8 @@ def request(url, *, method="GET", body=None, token=None):
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
     with urllib.request.urlopen(
-        urllib.request.Request(url, data=data, headers=headers, method=method), timeout=60
+        urllib.request.Request(url, data=data, headers=headers, method=method),
+        timeout=180,  # a cold worker loads the model
     ) as response:
         return json.load(response)
 

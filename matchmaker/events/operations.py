@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
 
 from matchmaker import matching, notifications
 from matchmaker.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
@@ -34,8 +35,8 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.base import local_time
-from matchmaker.models.events import OUTCOME_STAGES, OUTCOMES
 from matchmaker.organizations import members_of
+from matchmaker.schemas.events import OutcomeInSchema
 from matchmaker.transitions import EVENT_STATUS
 
 STALE = Message(
@@ -650,17 +651,11 @@ def record_outcome(meeting: Meeting, actor: Any, outcome: str, note: str = "", s
     sides = {request.from_participant.organization_id, request.to_participant.organization_id}
     if actor is None or actor.organization_id not in sides:
         raise PermissionDenied(Message("只有洽谈双方可以记录结果。", "Only the two sides record an outcome."))
-    problems: dict[str, list[Message]] = {}
-    if outcome not in OUTCOMES:
-        problems["outcome"] = [
-            Message("结果须为 {c} 之一。", "Outcome must be one of {c}.").format(c=", ".join(OUTCOMES))
-        ]
-    if stage not in OUTCOME_STAGES:
-        problems["stage"] = [Message("阶段无效。", "Invalid stage.")]
-    if len(note) > 2000:
-        problems["note"] = [Message("备注不能超过 2000 个字符。", "At most 2000 characters.")]
-    if problems:
-        raise InvalidInput(problems)
+    try:
+        data = OutcomeInSchema().load({"outcome": outcome, "note": note, "stage": stage})
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages) from None
+    outcome, note, stage = data["outcome"], data["note"], data["stage"]
     row = db.session.scalar(
         select(MeetingOutcome).where(
             MeetingOutcome.meeting_id == meeting.id,
@@ -671,7 +666,7 @@ def record_outcome(meeting: Meeting, actor: Any, outcome: str, note: str = "", s
     if row is None:
         row = MeetingOutcome(meeting_id=meeting.id, organization_id=actor.organization_id, stage=stage)
         db.session.add(row)
-    row.outcome, row.note, row.recorded_by_id, row.recorded_at = outcome, note.strip(), actor.id, utcnow()
+    row.outcome, row.note, row.recorded_by_id, row.recorded_at = outcome, note, actor.id, utcnow()
     db.session.flush()
     return row
 
@@ -711,3 +706,39 @@ def send_follow_up_survey(event: Event, actor: Any) -> int:
         )
     db.session.flush()
     return asked
+
+
+# --- read queries for the pages ------------------------------------------------------------------
+
+
+def registrations_of(organization_id: int) -> dict[int, EventParticipant]:
+    """event id → the organization's registration for that event."""
+    rows = db.session.scalars(select(EventParticipant).where(EventParticipant.organization_id == organization_id))
+    return {p.event_id: p for p in rows}
+
+
+def meetings_of(event: Event) -> list[Meeting]:
+    """Every meeting of the event's schedule, drafts included."""
+    return list(db.session.scalars(select(Meeting).where(Meeting.event_id == event.id).order_by(Meeting.id)))
+
+
+def request_counts(event: Event) -> dict[str, int]:
+    """The event's meeting requests counted by status."""
+    rows = db.session.execute(
+        select(MeetingRequest.status, func.count())
+        .where(MeetingRequest.event_id == event.id)
+        .group_by(MeetingRequest.status)
+    )
+    return dict(rows.all())
+
+
+def outcomes_recorded_by(meetings: list[Meeting], organization_id: int) -> dict[tuple[int, str], MeetingOutcome]:
+    """(meeting id, stage) → what this organization recorded of these meetings."""
+    if not meetings:
+        return {}
+    rows = db.session.scalars(
+        select(MeetingOutcome).where(
+            MeetingOutcome.meeting_id.in_([m.id for m in meetings]), MeetingOutcome.organization_id == organization_id
+        )
+    )
+    return {(row.meeting_id, row.stage): row for row in rows}

@@ -13,7 +13,8 @@ which holds across every host that runs a worker; on SQLite the index folder's f
 
 Unlike services, these functions own their transactions: embedding takes seconds, and no
 database transaction stays open while it runs (on SQLite it would block or break other
-writers). They read in one transaction, embed outside any, then write and commit.
+writers). They read in one transaction, embed outside any, then write and commit. Call them
+with nothing uncommitted in the session: they end its transactions.
 """
 
 from __future__ import annotations

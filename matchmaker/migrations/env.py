@@ -92,12 +92,21 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table by copying it and dropping the original; with foreign
+            # keys on, that drop would delete (ON DELETE CASCADE) the rows that refer to it. SQLite only
+            # changes this setting outside a transaction, so it is set on the raw connection before ours.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         # matchmaker's SQLite engines emit BEGIN themselves (extensions.configure_sqlite), so DDL
         # is transactional there too; without this flag Alembic never commits on SQLite.
         context.configure(connection=connection, target_metadata=get_metadata(), transactional_ddl=True, **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.dialect.name == "sqlite":  # back to how every other connection runs
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

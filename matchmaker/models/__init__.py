@@ -5,6 +5,7 @@ from matchmaker.models.contacts import ContactRequest, MatchMark
 from matchmaker.models.events import (
     Event,
     EventParticipant,
+    EventSector,
     EventSlot,
     EventTable,
     Meeting,
@@ -23,6 +24,7 @@ __all__ = [
     "ContactRequest",
     "Event",
     "EventParticipant",
+    "EventSector",
     "EventSlot",
     "EventTable",
     "IndexOperation",

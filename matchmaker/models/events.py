@@ -8,17 +8,26 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.extensions import db
-from matchmaker.models.base import Timestamped, UTCDateTime, utcnow
+from matchmaker.models.base import HasSectors, Timestamped, UTCDateTime, utcnow
 from matchmaker.models.organizations import Organization
 
 EVENT_STATUSES = ("draft", "open", "published", "closed")  # published: the schedule is out
 PARTICIPANT_STATUSES = ("pending", "approved", "declined")
 REQUEST_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
-OUTCOMES = ("no_interest", "follow_up", "intention", "agreement")
-OUTCOME_STAGES = ("event", "follow_up")  # at the event, or the survey months later
+OUTCOME_LABELS = {
+    "no_interest": "无合作意向",
+    "follow_up": "需进一步沟通",
+    "intention": "达成合作意向",
+    "agreement": "签订合作协议",
+}
+OUTCOMES = tuple(OUTCOME_LABELS)
+OUTCOME_STAGE_LABELS = {"event": "活动现场", "follow_up": "会后回访"}  # at the event, or the survey months later
+OUTCOME_STAGES = tuple(OUTCOME_STAGE_LABELS)
 
 
-class Event(Timestamped, db.Model):
+class Event(HasSectors, Timestamped, db.Model):
+    """A matchmaking event; `sectors` (the sectors in focus) are `EventSector` rows like postings' sectors."""
+
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +36,6 @@ class Event(Timestamped, db.Model):
     held_on: Mapped[date] = mapped_column(Date)
     venue: Mapped[str] = mapped_column(String(200))
     region_code: Mapped[str | None] = mapped_column(String(6))
-    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)  # sectors in focus
     registration_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     request_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -48,8 +56,19 @@ class Event(Timestamped, db.Model):
         back_populates="event", cascade="all, delete-orphan", order_by="EventTable.position"
     )
     participants: Mapped[list[EventParticipant]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    sector_links: Mapped[list[EventSector]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="EventSector.position"
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class EventSector(db.Model):
+    __tablename__ = "event_sectors"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    sector_code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EventSlot(db.Model):

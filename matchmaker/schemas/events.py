@@ -10,7 +10,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validates_sc
 
 from matchmaker.errors import Message
 from matchmaker.models.base import LOCAL_TZ
-from matchmaker.schemas.fields import Bounded, RegionCode, SectorList, Text
+from matchmaker.models.events import OUTCOME_LABELS, OUTCOME_STAGE_LABELS, OUTCOME_STAGES, OUTCOMES
+from matchmaker.schemas.fields import Bounded, Choice, RegionCode, SectorList, Text
 
 CLOCK = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 BAD_CLOCK = Message("时间格式应为 时:分，如 14:00。", "Use hours:minutes, e.g. 14:00.")
@@ -95,3 +96,11 @@ class EventInSchema(Schema):
         count = data.pop("table_count", None)
         data["tables"] = names or [str(i) for i in range(1, (count or 0) + 1)]
         return data
+
+
+class OutcomeInSchema(Schema):
+    """One side's account of a meeting: the outcome, a note, and when it was recorded."""
+
+    outcome = Choice(OUTCOMES, labels=OUTCOME_LABELS, required=True)
+    note = Text(max_length=2000, min_length=0, load_default="")
+    stage = Choice(OUTCOME_STAGES, labels=OUTCOME_STAGE_LABELS, load_default="event")

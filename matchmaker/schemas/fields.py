@@ -50,17 +50,22 @@ class Text(fields.String):
 
 
 class Choice(fields.String):
-    """One of a fixed set of codes (direction, status, kind, role …)."""
+    """One of a fixed set of codes (direction, status, kind, role …); `labels` name them for users."""
 
-    def __init__(self, choices: tuple[str, ...], **kwargs: Any):
+    def __init__(self, choices: tuple[str, ...], *, labels: dict[str, str] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.choices = tuple(choices)
+        self.choices, self.labels = tuple(choices), labels or {}
         self.metadata.setdefault("enum", list(self.choices))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         if text not in self.choices:
-            raise ValidationError(NOT_ONE_OF.format(choices=", ".join(self.choices)))
+            raise ValidationError(
+                Message(
+                    NOT_ONE_OF.zh.format(choices="、".join(self.labels.get(c, c) for c in self.choices)),
+                    NOT_ONE_OF.en.format(choices=", ".join(self.choices)),
+                )
+            )
         return text
 
 

@@ -17,8 +17,22 @@ from marshmallow import Schema, ValidationError, fields
 
 from matchmaker.errors import InvalidInput, Message, flatten_errors
 from matchmaker.models.base import local_time
+from matchmaker.taxonomy import get_taxonomy
 
 FieldErrors = dict[str, list[Message]]
+# The organization form's fields (registration and the organization page): text inputs, then all.
+ORGANIZATION_TEXT_FIELDS = (
+    "name",
+    "kind",
+    "subtype",
+    "region",
+    "description",
+    "website",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
+ORGANIZATION_FORM = (*ORGANIZATION_TEXT_FIELDS, "sectors")  # the schema's fields a page sets (not `ref`)
 
 
 def viewer() -> Any:
@@ -120,3 +134,41 @@ def init_app(app: Flask, blueprints: Iterable[Any]) -> None:
         app.register_blueprint(blueprint)
     app.add_template_filter(local_time)
     app.add_template_global(local_time)
+
+
+# --- what several pages' forms share -------------------------------------------------------
+
+
+def submitted_values(names: tuple[str, ...], lists: tuple[str, ...] = ("sectors",)) -> dict[str, Any]:
+    """The submitted form, to show it again as it was typed."""
+    values: dict[str, Any] = {name: request.form.get(name, "") for name in names}
+    values.update({name: request.form.getlist(name) for name in lists})
+    return values
+
+
+def form_options() -> dict[str, Any]:
+    """Choices of the organization and posting forms, from the taxonomy, in Chinese."""
+    taxonomy = get_taxonomy()
+    regions = list(taxonomy.regions.values())
+    province = [(r.code, f"{r.name}（全省）") for r in regions if r.level == "province"]
+    region_groups = []
+    for prefecture in (r for r in regions if r.level == "prefecture"):
+        whole = "全州" if prefecture.name.endswith("州") else "全市"
+        counties = [(r.code, r.name) for r in regions if r.level == "county" and r.parent == prefecture.code]
+        region_groups.append((prefecture.name, [(prefecture.code, f"{prefecture.name}（{whole}）"), *counties]))
+    sector_groups: dict[str, list[tuple[str, str]]] = {}
+    for sector in taxonomy.sectors.values():
+        sector_groups.setdefault(sector.group_name, []).append((sector.code, sector.name))
+    return {
+        "kinds": [(kind.code, kind.name) for kind in taxonomy.kinds.values()],
+        "subtype_groups": [(kind.name, [(s, s) for s in kind.subtypes]) for kind in taxonomy.kinds.values()],
+        "province": province,
+        "region_groups": region_groups,
+        "sector_groups": list(sector_groups.items()),
+        "directions": [("need", "需求（我方需要）"), ("offer", "供给（我方可提供）")],
+        "categories": [(c.code, f"{c.name}（需求：{c.need}｜供给：{c.offer}）") for c in taxonomy.categories.values()],
+    }
+
+
+def messages_zh(error: InvalidInput) -> str:
+    return " ".join(message.zh for messages in field_errors(error).values() for message in messages) or error.message.zh

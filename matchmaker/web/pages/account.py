@@ -14,8 +14,16 @@ from matchmaker import accounts, organizations
 from matchmaker.errors import InvalidInput, Message
 from matchmaker.extensions import limiter
 from matchmaker.schemas.organizations import OrganizationInSchema
-from matchmaker.web.pages import FieldErrors, field_errors, load_form, safe_local_path
-from matchmaker.web.pages.member import ORGANIZATION_FORM, ORGANIZATION_TEXT_FIELDS, form_options, submitted_values
+from matchmaker.web.pages import (
+    ORGANIZATION_FORM,
+    ORGANIZATION_TEXT_FIELDS,
+    FieldErrors,
+    field_errors,
+    form_options,
+    load_form,
+    safe_local_path,
+    submitted_values,
+)
 from matchmaker.web.transaction import after_commit
 
 bp = Blueprint("account", __name__)

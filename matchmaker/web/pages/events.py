@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
-from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from matchmaker.errors import InvalidInput, Message
@@ -21,8 +20,9 @@ from matchmaker.events import operations as events
 from matchmaker.events import outputs
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
-from matchmaker.models import Event, EventParticipant, Meeting, MeetingOutcome, MeetingRequest
+from matchmaker.models import Event, EventParticipant, Meeting, MeetingRequest
 from matchmaker.models.base import local_time
+from matchmaker.models.events import OUTCOME_LABELS
 from matchmaker.schemas.events import EventInSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.transitions import EVENT_STATUS
@@ -30,11 +30,11 @@ from matchmaker.web.pages import (
     FieldErrors,
     coordinator_required,
     field_errors,
+    form_options,
     load_form,
     member_required,
     viewer,
 )
-from matchmaker.web.pages.member import form_options
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -47,12 +47,7 @@ REQUEST_STATUS_NAMES = {
     "expired": "已过期",
     "withdrawn": "已撤回",
 }
-OUTCOME_NAMES = {
-    "no_interest": "无合作意向",
-    "follow_up": "需进一步沟通",
-    "intention": "达成合作意向",
-    "agreement": "签订合作协议",
-}
+OUTCOME_NAMES = OUTCOME_LABELS
 PRIORITY_NAMES = {5: "5 · 非常希望", 4: "4 · 希望", 3: "3 · 一般", 2: "2 · 可以", 1: "1 · 有空再谈"}
 EVENT_FORM = (
     "title",
@@ -148,14 +143,7 @@ def int_field(name: str, default: int | None = None) -> int:
 def index():
     user = viewer()
     listed = events.visible_events(user)
-    registered = {}
-    if user is not None and user.organization_id is not None:
-        registered = {
-            p.event_id: p
-            for p in db.session.scalars(
-                select(EventParticipant).where(EventParticipant.organization_id == user.organization_id)
-            )
-        }
+    registered = events.registrations_of(user.organization_id) if user and user.organization_id else {}
     return render_template("events/list.html", events=listed, registered=registered)
 
 
@@ -397,7 +385,7 @@ def agenda(event_id: int):
     event = visible_event(event_id)
     participant = agenda_owner(event)
     meetings = events.agenda(participant)
-    outcomes = own_outcomes(meetings, participant.organization_id)
+    outcomes = events.outcomes_recorded_by(meetings, participant.organization_id)
     template = "events/agenda_print.html" if request.args.get("print") else "events/agenda.html"
     return render_template(
         template,
@@ -438,18 +426,6 @@ def download(body: bytes, mimetype: str, filename: str) -> Response:
 # --- outcomes ---------------------------------------------------------------------------------------------
 
 
-def own_outcomes(meetings: list[Meeting], organization_id: int) -> dict[tuple[int, str], MeetingOutcome]:
-    """(meeting id, stage) → what this organization recorded."""
-    if not meetings:
-        return {}
-    rows = db.session.scalars(
-        select(MeetingOutcome).where(
-            MeetingOutcome.meeting_id.in_([m.id for m in meetings]), MeetingOutcome.organization_id == organization_id
-        )
-    )
-    return {(row.meeting_id, row.stage): row for row in rows}
-
-
 @bp.post("/<int:event_id>/meetings/<int:meeting_id>/outcome")
 @member_required
 def record_outcome(event_id: int, meeting_id: int):
@@ -468,7 +444,7 @@ def record_outcome(event_id: int, meeting_id: int):
             event=event,
             participant=participant,
             meetings=meetings,
-            outcomes=own_outcomes(meetings, participant.organization_id),
+            outcomes=events.outcomes_recorded_by(meetings, participant.organization_id),
             other_side=events.other_side,
             errors={meeting.id: field_errors(error)},
         ), 400
@@ -486,11 +462,12 @@ def outcomes(event_id: int):
         (names.get(a, a), names.get(b, b), sorted(found, key=lambda o: (o.stage, o.organization_id)))
         for (a, b), found in pairs.items()
     ]
-    meetings = db.session.scalar(
-        select(func.count()).select_from(Meeting).where(Meeting.event_id == event.id, Meeting.published.is_(True))
-    )
     return render_template(
-        "events/outcomes.html", event=event, rows=sorted(rows), names=names, published_meetings=meetings
+        "events/outcomes.html",
+        event=event,
+        rows=sorted(rows),
+        names=names,
+        published_meetings=sum(1 for m in events.meetings_of(event) if m.published),
     )
 
 
@@ -513,14 +490,8 @@ def manage(event_id: int):
 
 
 def render_manage(event: Event, errors: FieldErrors, status: int = 200):
-    counts = dict(
-        db.session.execute(
-            select(MeetingRequest.status, func.count())
-            .where(MeetingRequest.event_id == event.id)
-            .group_by(MeetingRequest.status)
-        ).all()
-    )
-    meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id)).all()
+    counts = events.request_counts(event)
+    meetings = events.meetings_of(event)
     participants = sorted(
         event.participants, key=lambda p: (p.status != "pending", p.organization.kind, p.organization.name)
     )
@@ -625,5 +596,4 @@ def room_plan(event_id: int):
 @coordinator_required
 def schedule_xlsx(event_id: int):
     event = events.find_event(event_id)
-    meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == event.id)).all()
-    return download(outputs.schedule_xlsx(event, meetings), XLSX, f"event-{event.id}-schedule.xlsx")
+    return download(outputs.schedule_xlsx(event, events.meetings_of(event)), XLSX, f"event-{event.id}-schedule.xlsx")

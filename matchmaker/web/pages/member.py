@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from matchmaker import contacts, matching, notifications, organizations, postings
 from matchmaker.errors import InvalidInput, Message, NotFound
@@ -23,7 +22,19 @@ from matchmaker.schemas.postings import PostingInSchema, PostingUpdateSchema
 from matchmaker.taxonomy import get_taxonomy
 from matchmaker.text import crosswalk
 from matchmaker.transitions import POSTING_STATUS
-from matchmaker.web.pages import FieldErrors, field_errors, load_form, member_required, safe_local_path, viewer
+from matchmaker.web.pages import (
+    ORGANIZATION_FORM,
+    ORGANIZATION_TEXT_FIELDS,
+    FieldErrors,
+    field_errors,
+    form_options,
+    load_form,
+    member_required,
+    messages_zh,
+    safe_local_path,
+    submitted_values,
+    viewer,
+)
 from matchmaker.web.transaction import attempt
 
 bp = Blueprint("member", __name__)
@@ -43,53 +54,10 @@ POSTING_TEXT_FIELDS = (
     "ends_on",
     "valid_until",
 )
-ORGANIZATION_TEXT_FIELDS = (
-    "name",
-    "kind",
-    "subtype",
-    "region",
-    "description",
-    "website",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-)
-ORGANIZATION_FORM = (*ORGANIZATION_TEXT_FIELDS, "sectors")  # the schema's fields a page sets (not `ref`)
 BAD_ID = Message("编号无效。", "Not a valid id.")
 
 
 # --- forms ----------------------------------------------------------------------------------
-
-
-def submitted_values(names: tuple[str, ...], lists: tuple[str, ...] = ("sectors",)) -> dict[str, Any]:
-    """The submitted form, to show it again as it was typed."""
-    values: dict[str, Any] = {name: request.form.get(name, "") for name in names}
-    values.update({name: request.form.getlist(name) for name in lists})
-    return values
-
-
-def form_options() -> dict[str, Any]:
-    """Choices of the organization and posting forms, from the taxonomy, in Chinese."""
-    taxonomy = get_taxonomy()
-    regions = list(taxonomy.regions.values())
-    province = [(r.code, f"{r.name}（全省）") for r in regions if r.level == "province"]
-    region_groups = []
-    for prefecture in (r for r in regions if r.level == "prefecture"):
-        whole = "全州" if prefecture.name.endswith("州") else "全市"
-        counties = [(r.code, r.name) for r in regions if r.level == "county" and r.parent == prefecture.code]
-        region_groups.append((prefecture.name, [(prefecture.code, f"{prefecture.name}（{whole}）"), *counties]))
-    sector_groups: dict[str, list[tuple[str, str]]] = {}
-    for sector in taxonomy.sectors.values():
-        sector_groups.setdefault(sector.group_name, []).append((sector.code, sector.name))
-    return {
-        "kinds": [(kind.code, kind.name) for kind in taxonomy.kinds.values()],
-        "subtype_groups": [(kind.name, [(s, s) for s in kind.subtypes]) for kind in taxonomy.kinds.values()],
-        "province": province,
-        "region_groups": region_groups,
-        "sector_groups": list(sector_groups.items()),
-        "directions": [("need", "需求（我方需要）"), ("offer", "供给（我方可提供）")],
-        "categories": [(c.code, f"{c.name}（需求：{c.need}｜供给：{c.offer}）") for c in taxonomy.categories.values()],
-    }
 
 
 def organization_values(org: Organization) -> dict[str, Any]:
@@ -123,10 +91,6 @@ def own_posting(posting_id: int) -> Posting:
     if posting is None or posting.organization_id != viewer().organization_id:
         abort(404)
     return posting
-
-
-def messages_zh(error: InvalidInput) -> str:
-    return " ".join(message.zh for messages in field_errors(error).values() for message in messages) or error.message.zh
 
 
 @bp.context_processor
@@ -177,9 +141,7 @@ def organization():
 @member_required
 def my_postings():
     org = own_organization()
-    rows = db.session.scalars(
-        select(Posting).where(Posting.organization_id == org.id).order_by(Posting.id.desc())
-    ).all()
+    rows = postings.postings_of(org)
     return render_template("member/postings.html", org=org, postings=rows)
 
 

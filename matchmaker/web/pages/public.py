@@ -17,9 +17,8 @@ from flask import Blueprint, render_template, request, url_for
 from matchmaker import matching, postings
 from matchmaker.contacts import can_see_contact
 from matchmaker.errors import InvalidInput
-from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
-from matchmaker.models import Organization, Posting
+from matchmaker.models import Organization
 from matchmaker.models.base import LOCAL_TZ
 from matchmaker.organizations import get_visible_organization
 from matchmaker.schemas.search import SearchArgsSchema
@@ -54,8 +53,7 @@ MATCHES = 5
 
 @bp.get("/")
 def home():
-    public = postings.visible_postings(None)
-    latest = db.session.scalars(public.order_by(Posting.id.desc()).limit(LATEST)).all()
+    latest = postings.listed_postings(limit=LATEST)
     counts = postings.public_counts()
     return render_template(
         "public/home.html",
@@ -109,9 +107,7 @@ def posting(posting_id: int):
 @bp.get("/organizations/<int:organization_id>")
 def organization(organization_id: int):
     org = get_visible_organization(viewer(), id=organization_id)
-    open_postings = db.session.scalars(
-        postings.visible_postings(None).where(Posting.organization_id == org.id).order_by(Posting.id.desc())
-    ).all()
+    open_postings = postings.listed_postings(organization=org)
     return render_template(
         "public/organization.html",
         org=org,

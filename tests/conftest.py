@@ -1,4 +1,5 @@
-"""Shared fixtures: an app on a fresh database, its HTTP client and CLI runner, servers, and factories.
+"""Shared fixtures: an app on a fresh database, its HTTP client and CLI runner, servers, and factories
+(`make_org`, `make_user`, `make_posting`, `make_event`, `login`).
 
 Every test that uses `app` runs twice: on SQLite (the embedded default) and on a real
 PostgreSQL server (the production configuration). The suite starts its own PostgreSQL,
@@ -29,18 +30,19 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
-from matchmaker import accounts, create_app, organizations
+from matchmaker import accounts, create_app, organizations, postings
 from matchmaker.cli import main as cli_main
 from matchmaker.config import SETTINGS
+from matchmaker.events import operations as events
 from matchmaker.extensions import db, writing
 from matchmaker.indexing import set_search_index
 from matchmaker.indexing.embedded import EmbeddedBackend
 from matchmaker.indexing.embedder import EmbeddingCache, FakeEmbedder, SentenceTransformerEmbedder
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import reindex
-from matchmaker.models import Organization, User
+from matchmaker.models import Event, Organization, Posting, User
 from tests import servers
-from tests.helpers import WorkingClient, run_worker
+from tests.helpers import WorkingClient, event_input, run_worker
 
 DATABASES = [name for name in os.environ.get("MATCHMAKER_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,6 +269,53 @@ def make_org(app: Flask) -> Callable[..., Organization]:
             db.session.refresh(org)
             db.session.expunge(org)
             return org
+
+    return make
+
+
+@pytest.fixture
+def make_posting(app: Flask) -> Callable[..., Posting]:
+    """Create a posting of an organization (or organization id) directly through the service, published
+    unless `status="draft"`, then run the worker so that it is in the search index:
+    `make_posting(org, title=…, sectors=[…])`. Fields are the service's (already validated) input."""
+
+    def make(org: Organization | int, **fields: Any) -> Posting:
+        data = {
+            "direction": "offer",
+            "category": "program",
+            "title": "数控技术专业",
+            "description": "培养数控编程与加工人才。",
+            "sectors": [],
+        }
+        data.update(fields)
+        with app.app_context(), writing():
+            owner = db.session.get(Organization, org if isinstance(org, int) else org.id)
+            posting = postings.create_posting(owner, data, accounts.OPERATOR)
+            db.session.commit()
+            db.session.refresh(posting)
+            db.session.expunge(posting)
+        run_worker(app)
+        return posting
+
+    return make
+
+
+@pytest.fixture
+def make_event(app: Flask) -> Callable[..., Event]:
+    """Create a matchmaking event through the service (tests.helpers.event_input's defaults, overridden by
+    `fields`), in draft unless `opened=True` opens its registration; `by` a coordinator, else the operator.
+    Returns the event detached: load it in an app context to follow its slots and tables."""
+
+    def make(*, opened: bool = False, by: User | None = None, **fields: Any) -> Event:
+        with app.app_context(), writing():
+            actor = db.session.get(User, by.id) if by is not None else accounts.OPERATOR
+            event = events.create_event(event_input(**fields), actor)
+            if opened:
+                events.set_event_status(event, "open", actor, event.version)
+            db.session.commit()
+            db.session.refresh(event)
+            db.session.expunge(event)
+            return event
 
     return make
 

@@ -2,7 +2,7 @@
 meeting requests are sent and accepted, the schedule is generated and published, and the agenda page
 and its .ics file show the meetings.
 
-The organizations, their members and postings are made through the services and the API; everything
+The organizations, their members and postings are made through the services; everything
 about the event is done in the pages, with clicks and typing.
 """
 
@@ -23,15 +23,8 @@ ENTERPRISES = ("贵阳精密机械有限公司", "遵义航天零件有限公司
 SCHOOLS = ("贵州装备职业学院", "贵州轻工职业技术学院")
 
 
-def api_post(client, token: str, **fields) -> None:
-    body = {"sectors": ["advanced_equipment"], "region": "520115"}
-    body.update(fields)
-    response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-
-
 @pytest.fixture
-def people(app, make_org, make_user) -> dict[str, str]:
+def people(make_org, make_user, make_posting) -> dict[str, str]:
     """Two enterprises with talent needs, two schools with programs, a coordinator: name → login e-mail."""
     postings = {
         ENTERPRISES[0]: dict(
@@ -59,7 +52,6 @@ def people(app, make_org, make_user) -> dict[str, str]:
             description="培养机电设备安装调试与维修人才，课程含 PLC、数控机床维修。",
         ),
     }
-    client = app.test_client()
     emails = {}
     for name, posting in postings.items():
         org = make_org(
@@ -68,8 +60,8 @@ def people(app, make_org, make_user) -> dict[str, str]:
             region="520115",
             sectors=["advanced_equipment"],
         )
-        user, token = make_user(org=org)
-        api_post(client, token, **posting)
+        user, _ = make_user(org=org)
+        make_posting(org, sectors=["advanced_equipment"], region="520115", **posting)
         emails[name] = user.email
     coordinator, _ = make_user(role="coordinator")
     emails["coordinator"] = coordinator.email

@@ -2,7 +2,7 @@
 
 Each test drives the pages with clicks and typing (accessible locators: labels, roles, names) and asserts
 what a person sees. The data the journeys start from (schools, their programs, a coordinator) is made
-through the services and the API, not the UI. Screenshots of the key pages, at phone and desktop
+through the services, not the UI. Screenshots of the key pages, at phone and desktop
 widths, land in test-artifacts/screenshots/ (`make screenshots` copies them to docs/screenshots/).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -34,16 +33,8 @@ class Catalogue:
     program_id: int
 
 
-def api_post(client, token: str, **fields: Any) -> dict[str, Any]:
-    body = {"direction": "offer", "category": "program", "sectors": ["advanced_equipment"]}
-    body.update(fields)
-    response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 @pytest.fixture
-def catalogue(app, make_org, make_user) -> Catalogue:
+def catalogue(make_org, make_user, make_posting) -> Catalogue:
     """Two verified vocational colleges with programs, an enterprise with needs, and a coordinator."""
     school = make_org(
         kind="school",
@@ -56,7 +47,7 @@ def catalogue(app, make_org, make_user) -> Catalogue:
         contact_email="zhaosheng@zbxy.edu.cn",
         description="面向先进装备制造业培养高素质技术技能人才的公办高职院校。",
     )
-    member, school_token = make_user(org=school)
+    member, _ = make_user(org=school)
     tea_school = make_org(
         kind="school",
         subtype="高职院校",
@@ -65,46 +56,40 @@ def catalogue(app, make_org, make_user) -> Catalogue:
         sectors=["tea", "advanced_equipment"],
         contact_name="王老师",
     )
-    _, tea_token = make_user(org=tea_school)
     tea_company = make_org(
         kind="enterprise", subtype="中小微企业", name="都匀毛尖茶业有限公司", region="522701", sectors=["tea"]
     )
-    _, company_token = make_user(org=tea_company)
     coordinator, _ = make_user(role="coordinator")
 
-    client = app.test_client()
-    program = api_post(
-        client,
-        school_token,
+    program = make_posting(
+        school,
+        sectors=["advanced_equipment"],
         title=PROGRAM,
         quantity=45,
         description="培养数控编程与数控加工人才：开设数控车床、数控铣床与加工中心实训，学生掌握 "
         "FANUC、西门子数控系统的编程与操作，可胜任数控车床操作工、数控编程员等岗位。",
     )
-    api_post(
-        client,
-        school_token,
+    make_posting(
+        school,
+        sectors=["advanced_equipment"],
         category="training_base",
         title="数控加工实训基地对外开放",
         description="拥有数控车床 40 台、加工中心 12 台，可承接企业员工数控技能培训与生产性实训。",
     )
-    api_post(
-        client,
-        tea_token,
+    make_posting(
+        tea_school,
         title="机电一体化技术专业",
         sectors=["advanced_equipment"],
         description="培养机电设备安装调试与维修人才，课程含 PLC、数控机床维修。",
     )
-    api_post(
-        client,
-        tea_token,
+    make_posting(
+        tea_school,
         title="茶叶生产与加工技术专业",
         sectors=["tea"],
         description="培养茶叶种植、茶叶加工与茶叶审评人才，与都匀毛尖茶企合作开设订单班。",
     )
-    api_post(
-        client,
-        company_token,
+    make_posting(
+        tea_company,
         direction="need",
         category="talent",
         title="招聘茶叶加工技术员",
@@ -112,9 +97,8 @@ def catalogue(app, make_org, make_user) -> Catalogue:
         quantity=6,
         description="负责都匀毛尖茶叶加工、杀青与揉捻设备操作。",
     )
-    api_post(
-        client,
-        company_token,
+    make_posting(
+        tea_company,
         direction="need",
         category="training",
         title="茶叶加工设备数控化改造培训",
@@ -122,7 +106,7 @@ def catalogue(app, make_org, make_user) -> Catalogue:
         description="为员工开展数控设备操作与维护培训。",
     )
     return Catalogue(
-        school=school, school_email=member.email, coordinator_email=coordinator.email, program_id=program["id"]
+        school=school, school_email=member.email, coordinator_email=coordinator.email, program_id=program.id
     )
 
 

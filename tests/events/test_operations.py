@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from matchmaker import postings
 from matchmaker.errors import Conflict, InvalidInput, PermissionDenied
 from matchmaker.events import operations as ops
 from matchmaker.extensions import db
@@ -35,9 +34,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.base import LOCAL_TZ
-from matchmaker.schemas.events import EventInSchema
-from matchmaker.schemas.postings import PostingInSchema
-from tests.helpers import run_worker
+from tests.helpers import event_input
 
 ORGANIZATIONS = {  # key → (kind, name)
     "factory": ("enterprise", "贵州精工机床有限公司"),
@@ -46,27 +43,6 @@ ORGANIZATIONS = {  # key → (kind, name)
     "academy": ("school", "黔南民族职业技术学院"),
 }
 SOLVER_SECONDS = 5.0
-# Deadlines are set from one moment so that re-submitting an event's form gives the same values.
-NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def event_input(**fields: Any) -> dict[str, Any]:
-    """What a coordinator fills in, validated by EventInSchema (deadlines relative to now)."""
-    data = {
-        "title": "遵义装备制造校企洽谈会",
-        "venue": "遵义市会展中心",
-        "held_on": (NOW + timedelta(days=30)).astimezone(LOCAL_TZ).date().isoformat(),
-        "registration_deadline": (NOW + timedelta(days=10)).isoformat(),
-        "request_deadline": (NOW + timedelta(days=20)).isoformat(),
-        "requires_approval": False,
-        "first_slot": "14:00",
-        "slot_minutes": 20,
-        "slot_count": 3,
-        "table_count": 2,
-        "table_names": None,
-    }  # EventInSchema's post_load needs the key even when tables are counted
-    data.update(fields)
-    return EventInSchema().load(data)
 
 
 @dataclass
@@ -147,7 +123,7 @@ class Fair:
 
 
 @pytest.fixture
-def make_fair(app, make_org, make_user):
+def make_fair(app, make_org, make_user, make_event):
     """`make_fair(**event_fields)`: an open event; every organization registered and approved unless told."""
 
     def make(*, register: bool = True, **event_fields: Any) -> Fair:
@@ -155,17 +131,16 @@ def make_fair(app, make_org, make_user):
         orgs = {key: make_org(kind=kind, name=name) for key, (kind, name) in ORGANIZATIONS.items()}
         members = {key: make_user(org=org)[0].id for key, org in orgs.items()}
         members["college_2"] = make_user(org=orgs["college"])[0].id
-        with app.app_context():
-            actor = db.session.get(User, coordinator.id)
-            event = ops.create_event(event_input(**event_fields), actor)
-            ops.set_event_status(event, "open", actor, event.version)
-            if register:
+        event_id = make_event(opened=True, by=coordinator, **event_fields).id
+        if register:
+            with app.app_context():
+                event, actor = db.session.get(Event, event_id), db.session.get(User, coordinator.id)
                 for key in ORGANIZATIONS:
                     participant = ops.register(event, db.session.get(User, members[key]))
                     if participant.status == "pending":
                         ops.decide_registration(participant, True, actor)
-            db.session.commit()
-            return Fair(event.id, coordinator.id, {key: org.id for key, org in orgs.items()}, members)
+                db.session.commit()
+        return Fair(event_id, coordinator.id, {key: org.id for key, org in orgs.items()}, members)
 
     return make
 
@@ -385,13 +360,11 @@ def test_registration_is_closed_while_the_event_is_a_draft(app, make_fair):
             ops.register(event, fair.member("factory"))
 
 
-def test_unknown_unavailable_slots_are_refused(app, make_fair, make_user):
+def test_unknown_unavailable_slots_are_refused(app, make_fair, make_event):
     fair = make_fair()
-    coordinator, _ = make_user(role="coordinator")
+    other_event = make_event(title="另一场洽谈会")
     with app.app_context():
-        other_event = ops.create_event(event_input(title="另一场洽谈会"), db.session.get(User, coordinator.id))
-        db.session.flush()
-        foreign = other_event.slots[0].id
+        foreign = db.session.get(Event, other_event.id).slots[0].id
         participant = fair.participant("factory")
         own = [slot.id for slot in fair.event().slots]
 
@@ -837,50 +810,43 @@ def test_the_follow_up_survey_asks_the_members_of_both_sides(app, make_fair):
 # --------------------------------------------------------------------------- recommendations
 
 
-def post(org: Organization, actor: User, **fields: Any) -> None:
-    data = PostingInSchema().load({"sectors": ["advanced_equipment"], **fields})
-    postings.create_posting(org, data, actor)
-
-
-def test_recommended_counterparts_rank_the_matching_school_first_and_skip_the_same_kind(app, make_fair):
+def test_recommended_counterparts_rank_the_matching_school_first_and_skip_the_same_kind(app, make_fair, make_posting):
     fair = make_fair()
+    equipment = ["advanced_equipment"]
+    make_posting(
+        fair.org_ids["factory"],
+        direction="need",
+        category="talent",
+        title="招聘数控车床操作工",
+        description="招聘数控车床操作工 20 名，要求熟悉数控编程与数控加工。",
+        sectors=equipment,
+    )
+    make_posting(
+        fair.org_ids["college"],
+        direction="offer",
+        category="program",
+        title="数控技术专业",
+        description="数控技术专业培养数控车床操作、数控编程与数控加工人才。",
+        sectors=equipment,
+    )
+    make_posting(
+        fair.org_ids["academy"],
+        direction="offer",
+        category="program",
+        title="茶叶生产与加工技术专业",
+        description="培养茶园管理、茶叶加工与茶艺人才。",
+        sectors=["tea"],
+    )
+    # Another enterprise offering just what the factory needs: still not a counterpart at this event.
+    make_posting(
+        fair.org_ids["mine"],
+        direction="offer",
+        category="talent",
+        title="数控车床操作工",
+        description="可输送熟练数控车床操作工，熟悉数控编程与数控加工。",
+        sectors=equipment,
+    )
     with app.app_context():
-        post(
-            fair.org("factory"),
-            fair.member("factory"),
-            direction="need",
-            category="talent",
-            title="招聘数控车床操作工",
-            description="招聘数控车床操作工 20 名，要求熟悉数控编程与数控加工。",
-        )
-        post(
-            fair.org("college"),
-            fair.member("college"),
-            direction="offer",
-            category="program",
-            title="数控技术专业",
-            description="数控技术专业培养数控车床操作、数控编程与数控加工人才。",
-        )
-        post(
-            fair.org("academy"),
-            fair.member("academy"),
-            direction="offer",
-            category="program",
-            title="茶叶生产与加工技术专业",
-            description="培养茶园管理、茶叶加工与茶艺人才。",
-            sectors=["tea"],
-        )
-        # Another enterprise offering just what the factory needs: still not a counterpart at this event.
-        post(
-            fair.org("mine"),
-            fair.member("mine"),
-            direction="offer",
-            category="talent",
-            title="数控车床操作工",
-            description="可输送熟练数控车床操作工，熟悉数控编程与数控加工。",
-        )
-        db.session.commit()
-        run_worker(app)
         index = get_search_index()
 
         recommended = ops.recommended_counterparts(fair.participant("factory"), index)

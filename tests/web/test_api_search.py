@@ -7,24 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def post(client, token, **fields):
-    body = {
-        "direction": "offer",
-        "category": "program",
-        "title": "数控技术专业",
-        "description": "培养数控编程与加工人才。",
-        "sectors": ["advanced_equipment"],
-    }
-    body.update(fields)
-    response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-    return response.json
+from tests.helpers import api_post_posting
 
 
 def test_a_new_posting_is_found_right_after_the_request_returns(client, make_org, make_user):
     _, token = make_user(org=make_org(kind="school", name="贵州装备职业学院"))
-    created = post(client, token, title="数控技术专业（高职专科）")
+    created = api_post_posting(client, token, title="数控技术专业（高职专科）")
 
     found = client.get("/api/v1/search?q=数控技术&direction=offer").json
 
@@ -38,7 +26,7 @@ def test_a_new_posting_is_found_right_after_the_request_returns(client, make_org
 
 def test_closed_postings_are_no_longer_found(client, make_org, make_user):
     _, token = make_user(org=make_org())
-    created = post(client, token)
+    created = api_post_posting(client, token)
 
     client.post(f"/api/v1/postings/{created['id']}/close", headers={"Authorization": f"Bearer {token}"})
 
@@ -49,7 +37,7 @@ def test_unverified_organizations_enter_search_once_verified(client, make_org, m
     org = make_org(verified=False)
     _, member = make_user(org=org)
     _, coordinator = make_user(role="coordinator")
-    post(client, member)
+    api_post_posting(client, member)
     assert client.get("/api/v1/search?q=数控技术").json["total"] == 0
 
     client.post(f"/api/v1/organizations/{org.id}/verify", headers={"Authorization": f"Bearer {coordinator}"})
@@ -57,21 +45,12 @@ def test_unverified_organizations_enter_search_once_verified(client, make_org, m
     assert client.get("/api/v1/search?q=数控技术").json["total"] == 1
 
 
-def test_filters_are_hard(client, make_org, make_user):
-    _, token = make_user(role="coordinator")
+def test_filters_are_hard(client, make_org, make_posting):
     tea_school = make_org(kind="school", region="520328", sectors=["tea"])
     machine_school = make_org(kind="school", region="520102")
-    post(client, token, organization_id=tea_school.id, title="茶叶生产与加工技术专业", sectors=["tea"])
-    post(client, token, organization_id=machine_school.id, title="数控技术专业")
-    post(
-        client,
-        token,
-        organization_id=machine_school.id,
-        direction="need",
-        category="mentor",
-        title="数控技术产业导师",
-        sectors=[],
-    )
+    make_posting(tea_school, title="茶叶生产与加工技术专业", sectors=["tea"])
+    make_posting(machine_school, title="数控技术专业", sectors=["advanced_equipment"])
+    make_posting(machine_school, direction="need", category="mentor", title="数控技术产业导师")
 
     def titles(query):
         return sorted(r["title"] for r in client.get("/api/v1/search?" + query).json["results"])
@@ -92,10 +71,10 @@ def test_bad_queries_get_clear_errors(client):
     assert unknown.status_code == 422 and {e["field"] for e in unknown.json["errors"]} == {"sector.0", "region"}
 
 
-def test_missing_index_is_reported_not_hidden_and_reindex_restores_it(app, client, cli, make_org, make_user):
-    _, token = make_user(org=make_org())
-    post(client, token, title="数控技术专业")
-    post(client, token, title="机电一体化技术专业", description="机电设备安装与调试。")
+def test_missing_index_is_reported_not_hidden_and_reindex_restores_it(app, client, cli, make_org, make_posting):
+    org = make_org()
+    make_posting(org, title="数控技术专业", sectors=["advanced_equipment"])
+    make_posting(org, title="机电一体化技术专业", description="机电设备安装与调试。", sectors=["advanced_equipment"])
     before = client.get("/api/v1/search?q=数控 机电").json
     for leftover in (Path(app.config["MATCHMAKER_HOME"]) / "search").glob("index.sqlite*"):
         leftover.unlink()
@@ -109,29 +88,27 @@ def test_missing_index_is_reported_not_hidden_and_reindex_restores_it(app, clien
     assert [(r["id"], r["score"]) for r in after["results"]] == [(r["id"], r["score"]) for r in before["results"]]
 
 
-def test_matches_for_a_posting_come_from_the_other_side(client, make_org, make_user):
-    _, coordinator = make_user(role="coordinator")
+def test_matches_for_a_posting_come_from_the_other_side(client, make_org, make_posting):
     factory = make_org(kind="enterprise", region="520115", sectors=["advanced_equipment"])
     near_school = make_org(kind="school", region="520115")
     far_school = make_org(kind="school", region="522701")
-    need = post(
-        client,
-        coordinator,
-        organization_id=factory.id,
+    equipment = ["advanced_equipment"]
+    need = make_posting(
+        factory,
         direction="need",
         category="talent",
         title="招聘数控车床操作工",
         description="熟悉数控编程",
-        sectors=["advanced_equipment"],
+        sectors=equipment,
     )
-    near = post(client, coordinator, organization_id=near_school.id, title="数控技术专业")
-    far = post(client, coordinator, organization_id=far_school.id, title="数控技术专业", sectors=[])
-    post(client, coordinator, organization_id=near_school.id, category="mentor", title="数控技术导师")  # not an answer
-    post(client, coordinator, organization_id=factory.id, title="数控技术培训")  # own organization
+    near = make_posting(near_school, title="数控技术专业", sectors=equipment)
+    far = make_posting(far_school, title="数控技术专业")
+    make_posting(near_school, category="mentor", title="数控技术导师", sectors=equipment)  # not an answer
+    make_posting(factory, title="数控技术培训", sectors=equipment)  # own organization
 
-    found = client.get(f"/api/v1/postings/{need['id']}/matches").json
+    found = client.get(f"/api/v1/postings/{need.id}/matches").json
 
-    assert [r["id"] for r in found["results"]] == [near["id"], far["id"]]
+    assert [r["id"] for r in found["results"]] == [near.id, far.id]
     signals = {s["name"]: s for s in found["results"][0]["explanation"]["signals"]}
     assert signals["region"]["detail_zh"].startswith("同一区县")
     assert "先进装备制造" in signals["sector"]["detail_zh"]
@@ -141,7 +118,7 @@ def test_matches_for_a_posting_come_from_the_other_side(client, make_org, make_u
 def test_posters_confirm_the_suggested_majors_and_occupations(client, make_org, make_user):
     _, token = make_user(org=make_org())
     auth = {"Authorization": f"Bearer {token}"}
-    need = post(
+    need = api_post_posting(
         client,
         token,
         direction="need",
@@ -161,19 +138,17 @@ def test_posters_confirm_the_suggested_majors_and_occupations(client, make_org, 
     assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "tags.0"
 
 
-def test_an_organization_sees_its_best_counterparts_for_each_open_posting(client, make_org, make_user):
+def test_an_organization_sees_its_best_counterparts_for_each_open_posting(client, make_org, make_user, make_posting):
     _, coordinator = make_user(role="coordinator")
     factory, school = make_org(kind="enterprise"), make_org(kind="school")
-    need = post(
-        client, coordinator, organization_id=factory.id, direction="need", category="talent", title="招聘数控车床操作工"
-    )
-    closed = post(
-        client, coordinator, organization_id=factory.id, direction="need", category="mentor", title="数控技术导师"
-    )
-    client.post(f"/api/v1/postings/{closed['id']}/close", headers={"Authorization": f"Bearer {coordinator}"})
-    program = post(client, coordinator, organization_id=school.id, title="数控技术专业")
+    equipment = ["advanced_equipment"]
+    need = make_posting(factory, direction="need", category="talent", title="招聘数控车床操作工", sectors=equipment)
+    closed = make_posting(factory, direction="need", category="mentor", title="数控技术导师", sectors=equipment)
+    closing = client.post(f"/api/v1/postings/{closed.id}/close", headers={"Authorization": f"Bearer {coordinator}"})
+    assert closing.status_code == 200, closing.json
+    program = make_posting(school, title="数控技术专业", sectors=equipment)
 
     body = client.get(f"/api/v1/organizations/{factory.id}/matches").json
 
-    assert [entry["posting"]["id"] for entry in body["postings"]] == [need["id"]]
-    assert [r["id"] for r in body["postings"][0]["matches"]["results"]] == [program["id"]]
+    assert [entry["posting"]["id"] for entry in body["postings"]] == [need.id]
+    assert [r["id"] for r in body["postings"][0]["matches"]["results"]] == [program.id]

@@ -2,69 +2,13 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Organization, User
+from tests.helpers import beside
 
 PASSWORD = "correct horse battery"
-
-
-class FieldMessages(HTMLParser):
-    """The error messages of a page by the input they are shown beside: {input name: [message, …]}.
-
-    A field is a `div.field` or `fieldset.field`; its messages are the `span.error` inside it.
-    """
-
-    VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "col", "area"}
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.stack: list[str] = []
-        self.fields: list[tuple[int, set[str], list[str]]] = []
-        self.error_depth: int | None = None
-        self.found: dict[str, list[str]] = {}
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        classes = (attrs.get("class") or "").split()
-        if tag in ("input", "select", "textarea") and self.fields and attrs.get("name"):
-            self.fields[-1][1].add(attrs["name"])
-        if tag in self.VOID:
-            return
-        self.stack.append(tag)
-        if tag in ("div", "fieldset") and "field" in classes:
-            self.fields.append((len(self.stack), set(), []))
-        if tag == "span" and "error" in classes and self.fields:
-            self.error_depth = len(self.stack)
-            self.fields[-1][2].append("")
-
-    def handle_endtag(self, tag):
-        if tag in self.VOID or tag not in self.stack:
-            return
-        while self.stack:
-            depth = len(self.stack)
-            if self.error_depth == depth:
-                self.error_depth = None
-            if self.fields and self.fields[-1][0] == depth:
-                _, names, messages = self.fields.pop()
-                for name in names:
-                    self.found.setdefault(name, []).extend(m.strip() for m in messages)
-            if self.stack.pop() == tag:
-                break
-
-    def handle_data(self, data):
-        if self.error_depth is not None and self.fields:
-            self.fields[-1][2][-1] += data
-
-
-def beside(response) -> dict[str, list[str]]:
-    return {
-        name: messages for name, messages in FieldMessages(response.get_data(as_text=True)).found.items() if messages
-    }
 
 
 def registration(**changes) -> dict:

@@ -24,20 +24,6 @@ def login(client, user):
     assert response.status_code == 302
 
 
-def post_posting(client, token, **fields):
-    body = {
-        "direction": "offer",
-        "category": "program",
-        "title": "数控技术专业",
-        "description": "培养数控编程与加工人才。",
-        "sectors": ["advanced_equipment"],
-    }
-    body.update(fields)
-    response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 @pytest.fixture
 def coordinator(client, make_user):
     user, _ = make_user(role="coordinator")
@@ -48,10 +34,11 @@ def coordinator(client, make_user):
 # --- verification queue --------------------------------------------------------------------
 
 
-def test_verifying_from_the_queue_makes_the_postings_public_and_searchable(client, app, make_org, make_user):
+def test_verifying_from_the_queue_makes_the_postings_public_and_searchable(
+    client, app, make_org, make_user, make_posting
+):
     org = make_org(verified=False, name="贵州装备职业学院", kind="school", contact_name="王老师")
-    _, member = make_user(org=org)
-    post_posting(client, member, title="数控技术专业（高职专科）")
+    make_posting(org, title="数控技术专业（高职专科）")
     assert client.get("/api/v1/search?q=数控技术").json["total"] == 0
     user, _ = make_user(role="coordinator")
     login(client, user)
@@ -129,11 +116,11 @@ def test_members_cannot_verify_or_reject(client, app, make_org, make_user):
 # --- postings and contact requests ----------------------------------------------------------
 
 
-def test_all_postings_with_filters_and_pages(client, make_org, make_user, coordinator):
-    _, member = make_user(org=make_org(verified=False, name="未认证机构"))
-    post_posting(client, member, title="数控技术专业", direction="offer")
-    post_posting(client, member, title="招聘数控操作工", direction="need", category="talent")
-    post_posting(client, member, title="草稿中的需求", direction="need", category="technology", status="draft")
+def test_all_postings_with_filters_and_pages(client, make_org, make_posting, coordinator):
+    org = make_org(verified=False, name="未认证机构")
+    make_posting(org, title="数控技术专业", direction="offer")
+    make_posting(org, title="招聘数控操作工", direction="need", category="talent")
+    make_posting(org, title="草稿中的需求", direction="need", category="technology", status="draft")
 
     everything = client.get("/coordinator/postings").get_data(as_text=True)
     needs = client.get("/coordinator/postings?direction=need").get_data(as_text=True)

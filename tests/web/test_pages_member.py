@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,64 +11,9 @@ import pytest
 from matchmaker import accounts, organizations
 from matchmaker.extensions import db
 from matchmaker.models import ContactRequest, MatchMark, Organization, Posting
+from tests.helpers import beside, text
 
 PASSWORD = "correct horse battery"
-
-
-class FieldMessages(HTMLParser):
-    """The error messages of a page by the input they are shown beside (as in test_pages_account.py)."""
-
-    VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "col", "area"}
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.stack: list[str] = []
-        self.fields: list[tuple[int, set[str], list[str]]] = []
-        self.error_depth: int | None = None
-        self.found: dict[str, list[str]] = {}
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        classes = (attrs.get("class") or "").split()
-        if tag in ("input", "select", "textarea") and self.fields and attrs.get("name"):
-            self.fields[-1][1].add(attrs["name"])
-        if tag in self.VOID:
-            return
-        self.stack.append(tag)
-        if tag in ("div", "fieldset") and "field" in classes:
-            self.fields.append((len(self.stack), set(), []))
-        if tag == "span" and "error" in classes and self.fields:
-            self.error_depth = len(self.stack)
-            self.fields[-1][2].append("")
-
-    def handle_endtag(self, tag):
-        if tag in self.VOID or tag not in self.stack:
-            return
-        while self.stack:
-            depth = len(self.stack)
-            if self.error_depth == depth:
-                self.error_depth = None
-            if self.fields and self.fields[-1][0] == depth:
-                _, names, messages = self.fields.pop()
-                for name in names:
-                    self.found.setdefault(name, []).extend(m.strip() for m in messages)
-            if self.stack.pop() == tag:
-                break
-
-    def handle_data(self, data):
-        if self.error_depth is not None and self.fields:
-            self.fields[-1][2][-1] += data
-
-
-def beside(response) -> dict[str, list[str]]:
-    return {
-        name: messages for name, messages in FieldMessages(response.get_data(as_text=True)).found.items() if messages
-    }
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -109,18 +53,12 @@ def school(make_org):
     )
 
 
-def api_post(client, token, **fields):
-    body = {
-        "direction": "offer",
-        "category": "program",
-        "title": "数控技术专业",
-        "description": "培养数控编程与加工人才，开设数控车床、加工中心实训。",
-        "sectors": ["advanced_equipment"],
-    }
-    body.update(fields)
-    response = client.post("/api/v1/postings", json=body, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 201, response.json
-    return response.json
+# What the schools' postings say unless a test tells otherwise.
+PROGRAM = {
+    "title": "数控技术专业",
+    "description": "培养数控编程与加工人才，开设数控车床、加工中心实训。",
+    "sectors": ["advanced_equipment"],
+}
 
 
 def posting_form(**changes) -> dict:
@@ -161,23 +99,22 @@ def test_member_pages_need_a_member(client, make_user, factory):
     assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
 
 
-def test_another_organizations_postings_are_not_found(client, login, factory, school, count):
-    _, school_token = login(school)
-    program = api_post(client, school_token)
+def test_another_organizations_postings_are_not_found(login, factory, school, make_posting):
+    program = make_posting(school, **PROGRAM)
     member, _ = login(factory)
 
-    assert member.get(f"/my/postings/{program['id']}/edit").status_code == 404
-    assert member.post(f"/my/postings/{program['id']}/edit", data=posting_form()).status_code == 404
-    assert member.get(f"/my/postings/{program['id']}/matches").status_code == 404
-    assert member.post(f"/my/postings/{program['id']}/close").status_code == 404
+    assert member.get(f"/my/postings/{program.id}/edit").status_code == 404
+    assert member.post(f"/my/postings/{program.id}/edit", data=posting_form()).status_code == 404
+    assert member.get(f"/my/postings/{program.id}/matches").status_code == 404
+    assert member.post(f"/my/postings/{program.id}/close").status_code == 404
     assert (
         member.post(
-            f"/my/postings/{program['id']}/marks", data={"counterpart_id": program["id"], "mark": "interested"}
+            f"/my/postings/{program.id}/marks", data={"counterpart_id": program.id, "mark": "interested"}
         ).status_code
         == 404
     )
     with member.application.app_context():
-        assert db.session.get(Posting, program["id"]).status == "published"
+        assert db.session.get(Posting, program.id).status == "published"
 
 
 # --- the organization -------------------------------------------------------------------------------
@@ -279,10 +216,9 @@ def test_the_posting_form_offers_chinese_categories_and_defaults_to_the_organiza
     assert re.search(r'value="need"\s+checked', page)
 
 
-def test_a_new_need_leads_to_the_complementary_school_program_with_reasons(client, login, factory, school):
-    _, school_token = login(school)
-    program = api_post(client, school_token)
-    api_post(client, school_token, category="mentor", title="数控技术导师")  # does not answer a talent need
+def test_a_new_need_leads_to_the_complementary_school_program_with_reasons(login, factory, school, make_posting):
+    program = make_posting(school, **PROGRAM)
+    make_posting(school, **{**PROGRAM, "category": "mentor", "title": "数控技术导师"})  # does not answer a talent need
     member, _ = login(factory)
 
     response = member.post("/my/postings/new", data=posting_form())
@@ -294,7 +230,7 @@ def test_a_new_need_leads_to_the_complementary_school_program_with_reasons(clien
     assert "推荐理由" in page and "类别互补：人才需求 ↔ 专业与课程供给" in page
     assert "同一区县" in page and "共同产业：先进装备制造" in page
     assert "<mark>数控</mark>" in page or "<mark>数控技术</mark>" in page
-    assert f'name="counterpart_id" value="{program["id"]}"' in page
+    assert f'name="counterpart_id" value="{program.id}"' in page
     assert f'name="to_organization_id" value="{school.id}"' in page
     assert f'name="from_posting_id" value="{posting_id}"' in page
     with member.application.app_context():
@@ -302,13 +238,14 @@ def test_a_new_need_leads_to_the_complementary_school_program_with_reasons(clien
         assert (posting.status, posting.quantity, posting.region_code) == ("published", 10, "520115")
 
 
-def test_matches_escape_everything_but_the_snippet_marks(client, login, factory, school):
-    _, school_token = login(school)
-    api_post(
-        client,
-        school_token,
-        title="数控技术专业<script>alert(1)</script>",
-        description="<img src=x onerror=alert(1)> 数控编程",
+def test_matches_escape_everything_but_the_snippet_marks(login, factory, school, make_posting):
+    make_posting(
+        school,
+        **{
+            **PROGRAM,
+            "title": "数控技术专业<script>alert(1)</script>",
+            "description": "<img src=x onerror=alert(1)> 数控编程",
+        },
     )
     member, _ = login(factory)
 
@@ -376,34 +313,32 @@ def test_valid_until_at_most_a_year_ahead(login, factory, count):
 # --- matches and marks ---------------------------------------------------------------------------------
 
 
-def test_marks_move_uninteresting_matches_to_the_end(app, client, login, factory, school, make_org):
-    _, school_token = login(school)
+def test_marks_move_uninteresting_matches_to_the_end(app, login, factory, school, make_org, make_posting):
     other_school = make_org(kind="school", region="520115")
-    _, other_token = login(other_school)
-    first = api_post(client, school_token)
-    second = api_post(client, other_token, title="数控技术应用专业（中职）")
+    first = make_posting(school, **PROGRAM)
+    second = make_posting(other_school, **{**PROGRAM, "title": "数控技术应用专业（中职）"})
     member, _ = login(factory)
     posting_id = created_id(member.post("/my/postings/new", data=posting_form()))
     matches = f"/my/postings/{posting_id}/matches"
 
     ordered = text(member.get(matches))
-    top = first if ordered.index(f'id="match-{first["id"]}"') < ordered.index(f'id="match-{second["id"]}"') else second
+    top = first if ordered.index(f'id="match-{first.id}"') < ordered.index(f'id="match-{second.id}"') else second
     rest = second if top is first else first
     marks = f"/my/postings/{posting_id}/marks"
-    response = member.post(marks, data={"counterpart_id": top["id"], "mark": "not_interested"})
-    member.post(marks, data={"counterpart_id": rest["id"], "mark": "interested"})
-    bad = member.post(marks, data={"counterpart_id": rest["id"], "mark": "maybe"})
+    response = member.post(marks, data={"counterpart_id": top.id, "mark": "not_interested"})
+    member.post(marks, data={"counterpart_id": rest.id, "mark": "interested"})
+    bad = member.post(marks, data={"counterpart_id": rest.id, "mark": "maybe"})
     refused = text(member.get(matches))
     page = text(member.get(matches))
 
-    assert response.status_code == 302 and response.headers["Location"] == f"{matches}#match-{top['id']}"
+    assert response.status_code == 302 and response.headers["Location"] == f"{matches}#match-{top.id}"
     assert bad.status_code == 302 and "须为 interested 或 not_interested。" in refused
     unwanted_section = page.index("已标记为不感兴趣（1 条）")
-    assert page.index(f'id="match-{rest["id"]}"') < unwanted_section < page.index(f'id="match-{top["id"]}"')
+    assert page.index(f'id="match-{rest.id}"') < unwanted_section < page.index(f'id="match-{top.id}"')
     assert "已标记：感兴趣" in page and "已标记：不感兴趣" in page
     with app.app_context():
         marks = {m.counterpart_id: m.mark for m in db.session.query(MatchMark)}
-    assert marks == {top["id"]: "not_interested", rest["id"]: "interested"}
+    assert marks == {top.id: "not_interested", rest.id: "interested"}
 
 
 def test_matches_page_says_when_the_index_is_unavailable(app, login, factory):
@@ -421,9 +356,9 @@ def test_matches_page_says_when_the_index_is_unavailable(app, login, factory):
 # --- contact requests ------------------------------------------------------------------------------------
 
 
-def test_a_contact_request_accepted_shows_each_side_the_others_details(app, client, login, factory, school):
-    school_member, school_token = login(school)
-    program = api_post(client, school_token)
+def test_a_contact_request_accepted_shows_each_side_the_others_details(app, login, factory, school, make_posting):
+    school_member, _ = login(school)
+    program = make_posting(school, **PROGRAM)
     member, _ = login(factory)
     posting_id = created_id(member.post("/my/postings/new", data=posting_form()))
     back = f"/my/postings/{posting_id}/matches"
@@ -432,7 +367,7 @@ def test_a_contact_request_accepted_shows_each_side_the_others_details(app, clie
         "/contacts/new",
         data={
             "to_organization_id": school.id,
-            "to_posting_id": program["id"],
+            "to_posting_id": program.id,
             "from_posting_id": posting_id,
             "message": "希望合作开设订单班",
             "next": back,

@@ -13,35 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.helpers import text
 
-@pytest.fixture
-def coordinator(make_user):
-    return make_user(role="coordinator")[1]
-
-
-@pytest.fixture
-def post(client, bearer, coordinator):
-    """Create a published posting through the API (as a coordinator unless a token is given)."""
-
-    def create(org, token=None, **fields):
-        body = {
-            "organization_id": org.id,
-            "direction": "offer",
-            "category": "program",
-            "title": "数控技术专业",
-            "description": "培养数控编程与加工人才。",
-            "sectors": ["advanced_equipment"],
-        }
-        body.update(fields)
-        response = client.post("/api/v1/postings", json=body, headers=bearer(token or coordinator))
-        assert response.status_code == 201, response.json
-        return response.json
-
-    return create
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
+EQUIPMENT = ["advanced_equipment"]
 
 
 def links(page: str) -> list[tuple[str, str]]:
@@ -64,15 +38,15 @@ def query_of(href: str) -> dict[str, list[str]]:
 # --- search --------------------------------------------------------------------------------
 
 
-def test_search_shows_highlighted_results_with_their_reasons(client, make_org, post):
+def test_search_shows_highlighted_results_with_their_reasons(client, make_org, make_posting):
     school = make_org(kind="school", name="贵州装备职业学院", region="520115")
-    created = post(school, title="数控技术专业（高职专科）")
+    created = make_posting(school, title="数控技术专业（高职专科）", sectors=EQUIPMENT)
 
     response = client.get("/search?q=数控技术")
     page = text(response)
 
     assert response.status_code == 200
-    assert f'href="/postings/{created["id"]}"' in page and "数控技术专业（高职专科）" in page
+    assert f'href="/postings/{created.id}"' in page and "数控技术专业（高职专科）" in page
     assert f'href="/organizations/{school.id}"' in page and "贵州装备职业学院" in page
     assert "<mark>数控技术</mark>" in page
     assert "为什么匹配" in page and re.search(r"关键词匹配：[^<]*数控技术", page)
@@ -80,12 +54,12 @@ def test_search_shows_highlighted_results_with_their_reasons(client, make_org, p
     assert "找到 1 条结果" in page
 
 
-def test_facets_link_to_filters_with_counts_and_filters_apply(client, make_org, post):
+def test_facets_link_to_filters_with_counts_and_filters_apply(client, make_org, make_posting):
     tea_school = make_org(kind="school", region="520328")
     machine_school = make_org(kind="school", region="520102")
-    post(tea_school, title="茶叶加工技术专业", sectors=["tea"])
-    post(tea_school, title="茶艺与茶营销技术专业", sectors=["tea"])
-    post(machine_school, title="机械加工技术专业")
+    make_posting(tea_school, title="茶叶加工技术专业", sectors=["tea"])
+    make_posting(tea_school, title="茶艺与茶营销技术专业", sectors=["tea"])
+    make_posting(machine_school, title="机械加工技术专业", sectors=EQUIPMENT)
 
     page = text(client.get("/search?q=加工技术 专业"))
     facet_links = dict((label, href) for href, label in links(facet_sidebar(page)))
@@ -104,10 +78,10 @@ def test_facets_link_to_filters_with_counts_and_filters_apply(client, make_org, 
     assert "机械加工技术专业" in by_region and "茶叶加工技术专业" not in by_region
 
 
-def test_search_pages_through_results(client, make_org, post):
+def test_search_pages_through_results(client, make_org, make_posting):
     school = make_org(kind="school")
     for n in range(5):
-        post(school, title=f"数控技术专业{n}号班")
+        make_posting(school, title=f"数控技术专业{n}号班")
 
     first = text(client.get("/search?q=数控技术&limit=2"))
     next_href = [href for href, label in links(first) if label == "下一页"]
@@ -149,10 +123,10 @@ def test_a_bad_filter_keeps_the_query_and_drops_only_that_filter(client):
     assert 'name="sector" value="moon"' not in page
 
 
-def test_an_empty_query_shows_the_form_and_the_newest_postings(client, make_org, post):
+def test_an_empty_query_shows_the_form_and_the_newest_postings(client, make_org, make_posting):
     school = make_org(kind="school")
-    post(school, title="茶叶加工技术专业", sectors=["tea"])
-    post(school, title="机械加工技术专业")
+    make_posting(school, title="茶叶加工技术专业", sectors=["tea"])
+    make_posting(school, title="机械加工技术专业")
 
     empty = client.get("/search?q=%20%20")
     bare = client.get("/search")
@@ -166,8 +140,8 @@ def test_an_empty_query_shows_the_form_and_the_newest_postings(client, make_org,
     assert '<input type="hidden" name="sector" value="tea">' in tea  # a query typed here keeps the filter
 
 
-def test_a_missing_index_gives_a_clear_503_page(app, client, make_org, post):
-    post(make_org(kind="school"))
+def test_a_missing_index_gives_a_clear_503_page(app, client, make_org, make_posting):
+    make_posting(make_org(kind="school"))
     for leftover in (Path(app.config["MATCHMAKER_HOME"]) / "search").glob("index.sqlite*"):
         leftover.unlink()
 
@@ -177,8 +151,8 @@ def test_a_missing_index_gives_a_clear_503_page(app, client, make_org, post):
     assert "搜索服务暂时不可用" in text(response) and 'role="search"' in text(response)
 
 
-def test_home_has_the_search_box_and_sector_links_with_counts(client, make_org, post):
-    post(make_org(kind="school"), title="茶叶加工技术专业", sectors=["tea"])
+def test_home_has_the_search_box_and_sector_links_with_counts(client, make_org, make_posting):
+    make_posting(make_org(kind="school"), title="茶叶加工技术专业", sectors=["tea"])
 
     page = text(client.get("/"))
     sector_links = dict((label, href) for href, label in links(page))
@@ -192,38 +166,38 @@ def test_home_has_the_search_box_and_sector_links_with_counts(client, make_org, 
 # --- postings and organizations ----------------------------------------------------------
 
 
-def test_a_posting_page_shows_the_posting_and_its_matches_with_reasons(client, make_org, post):
+def test_a_posting_page_shows_the_posting_and_its_matches_with_reasons(client, make_org, make_posting):
     factory = make_org(kind="enterprise", name="贵阳精工机械有限公司", region="520115")
     school = make_org(kind="school", name="贵州装备职业学院", region="520115")
-    need = post(
+    need = make_posting(
         factory,
         direction="need",
         category="talent",
         title="招聘数控车床操作工",
         quantity=12,
         description="熟悉数控编程。\n能看懂零件图。",
+        sectors=EQUIPMENT,
     )
-    offer = post(school, title="数控技术专业")
+    offer = make_posting(school, title="数控技术专业", sectors=EQUIPMENT)
 
-    page = text(client.get(f"/postings/{need['id']}"))
+    page = text(client.get(f"/postings/{need.id}"))
 
     assert "招聘数控车床操作工" in page and "贵阳精工机械有限公司" in page and "12" in page
     assert "熟悉数控编程。\n能看懂零件图。" in page  # line breaks kept (CSS pre-line)
-    assert "可能满足此需求的供给" in page and f'href="/postings/{offer["id"]}"' in page
+    assert "可能满足此需求的供给" in page and f'href="/postings/{offer.id}"' in page
     assert "类别互补：人才需求 ↔ 专业与课程供给" in page and "同一区县" in page
 
 
-def test_non_public_postings_are_hidden_except_from_their_managers(client, make_org, make_user, bearer, post):
+def test_non_public_postings_are_hidden_except_from_their_managers(client, make_org, make_user, make_posting):
     org = make_org()
-    _, member = make_user(org=org)
-    draft = post(org, token=member, status="draft", title="草稿需求", direction="need", category="talent")
+    draft = make_posting(org, status="draft", title="草稿需求", direction="need", category="talent")
     member_user, _ = make_user(org=org)
 
-    assert client.get(f"/postings/{draft['id']}").status_code == 404
+    assert client.get(f"/postings/{draft.id}").status_code == 404
     assert client.get("/postings/999999").status_code == 404
     with client.session_transaction() as session:
         session["_user_id"] = str(member_user.id)
-    own = client.get(f"/postings/{draft['id']}")
+    own = client.get(f"/postings/{draft.id}")
     assert own.status_code == 200 and "此发布目前不公开（草稿）" in text(own)
 
 
@@ -233,26 +207,26 @@ def login(client, user) -> None:
         session["_fresh"] = True
 
 
-def test_members_of_other_organizations_get_a_contact_form(client, make_org, make_user, post):
+def test_members_of_other_organizations_get_a_contact_form(client, make_org, make_user, make_posting):
     factory, school = make_org(), make_org(kind="school")
-    offer = post(school)
+    offer = make_posting(school)
     outsider, _ = make_user(org=factory)
     insider, _ = make_user(org=school)
 
-    anonymous = text(client.get(f"/postings/{offer['id']}"))
+    anonymous = text(client.get(f"/postings/{offer.id}"))
     login(client, outsider)
-    other = text(client.get(f"/postings/{offer['id']}"))
+    other = text(client.get(f"/postings/{offer.id}"))
     login(client, insider)
-    own = text(client.get(f"/postings/{offer['id']}"))
+    own = text(client.get(f"/postings/{offer.id}"))
 
     assert 'action="/contacts/new"' not in anonymous and "登录" in anonymous
     assert 'action="/contacts/new"' in other
     assert f'name="to_organization_id" value="{school.id}"' in other
-    assert f'name="to_posting_id" value="{offer["id"]}"' in other and 'name="message"' in other
+    assert f'name="to_posting_id" value="{offer.id}"' in other and 'name="message"' in other
     assert 'action="/contacts/new"' not in own
 
 
-def test_organization_contact_details_show_only_to_those_allowed(client, make_org, make_user, post):
+def test_organization_contact_details_show_only_to_those_allowed(client, make_org, make_user, make_posting):
     school = make_org(
         kind="school",
         subtype="高职院校",
@@ -265,7 +239,7 @@ def test_organization_contact_details_show_only_to_those_allowed(client, make_or
         contact_phone="0851-12345678",
         contact_email="wang@tea.example.cn",
     )
-    post(school, title="茶叶加工技术专业", sectors=["tea"])
+    make_posting(school, title="茶叶加工技术专业", sectors=["tea"])
     member, _ = make_user(org=school)
     stranger, _ = make_user(org=make_org())
 
@@ -291,10 +265,10 @@ def test_unverified_organizations_are_not_shown(client, make_org):
     assert client.get(f"/organizations/{pending.id}").status_code == 404
 
 
-def test_user_text_is_escaped_everywhere(client, make_org, post):
+def test_user_text_is_escaped_everywhere(client, make_org, make_posting):
     evil = "<script>alert(1)</script>"
     org = make_org(kind="school", name=f"学院{evil}", description=evil, website="javascript:alert(1)")
-    created = post(org, title=f"数控技术{evil}", description=f"数控 {evil} <b>粗体</b>")
+    created = make_posting(org, title=f"数控技术{evil}", description=f"数控 {evil} <b>粗体</b>")
 
     pages = [
         text(client.get(path))
@@ -302,7 +276,7 @@ def test_user_text_is_escaped_everywhere(client, make_org, post):
             "/",
             "/search?q=数控技术",
             f"/search?q={evil}",
-            f"/postings/{created['id']}",
+            f"/postings/{created.id}",
             f"/organizations/{org.id}",
         )
     ]

@@ -5,11 +5,17 @@
 
 * schools — the 80 real higher-education institutions of Guizhou (config/reference), plus a
   few generated county 中职 / 技工 schools; each offers real majors of the national
-  vocational catalog, described by the MOE major profiles (培养目标 and 主要专业课程 only:
-  the profiles' 职业面向 is the label source of the relevance set and must stay out);
+  vocational catalog that fit the kind of school it is (data/demo/schools.json: a medical
+  college runs medical majors, a 幼儿师范 college preschool and primary teaching …), described
+  by the MOE major profiles (培养目标 and 主要专业课程 only: the profiles' 职业面向 is the label
+  source of the relevance set and must stay out);
 * enterprises — generated, in every sector of config/taxonomy/sectors.json, placed in the
   counties where that industry really is, with job titles and duties from the national
-  occupation classification (大典 2022).
+  occupation classification (大典 2022);
+* postings — worded from the phrase banks of data/demo/phrases.json (several titles and
+  layouts per category and side, short and long), filled with each sector's business,
+  workplaces, technical problems, services, labs, equipment and past projects
+  (data/demo/industries.json) and each major's courses and certificates.
 
 Everything comes from the reference files and `random.Random` generators seeded by stable
 strings, so the rows and their refs are identical on every run: loading twice updates.
@@ -102,83 +108,93 @@ FAMILY_SECTORS: dict[str, tuple[str, ...]] = {
 }
 
 
-# What a school's name says about its majors: (name pattern, preferred families, majors it
-# surely has). `narrow` schools (medicine, preschool, sports …) get nothing outside their focus.
+# What a school teaches: data/demo/schools.json gives every demo school its types (medical,
+# normal, preschool, agriculture …: each a pool of majors) and the majors it is known for.
+# A school offers only majors of those pools, so a 幼儿师范 college runs no 软件技术.
 @dataclass(frozen=True)
-class Focus:
-    pattern: str
-    families: tuple[str, ...]
-    majors: tuple[str, ...] = ()
-    narrow: bool = False
+class SchoolType:
+    families: frozenset[str]  # 高职 class codes
+    majors: frozenset[str]  # single majors outside those families (niche ones too)
+    core: tuple[str, ...] = ()  # majors such a school nearly always has
+    exclude: str = ""  # majors of the families it does not run
+
+    def admits(self, major: Major) -> bool:
+        if major.name in self.majors:
+            return True
+        return (
+            major.family in self.families
+            and not (self.exclude and re.search(self.exclude, major.name))
+            and not re.search(NICHE_MAJORS, major.name)
+        )
 
 
-SCHOOL_FOCUS: tuple[Focus, ...] = (
-    Focus(
-        r"医|护理|健康",
-        ("5201", "5202", "5203", "5204", "5205", "5206", "5207", "5208", "5209", "4902"),
-        ("护理",),
-        narrow=True,
-    ),
-    Focus(
-        r"康养", ("5206", "5208", "5903", "5202", "5204"), ("智慧健康养老管理", "智慧健康养老服务与管理"), narrow=True
-    ),
-    Focus(
-        r"幼儿",
-        ("5701", "5208", "5502", "5501", "5903", "5703"),
-        ("学前教育", "早期教育", "婴幼儿托育服务与管理"),
-        narrow=True,
-    ),
-    Focus(r"师范", ("5701", "5702", "5703", "5501", "5102", "5401")),
-    Focus(
-        r"农业|农林",
-        ("4101", "4102", "4103", "4104", "4901"),
-        ("茶叶生产与加工技术", "食用菌生产与加工技术", "畜牧兽医"),
-    ),
-    Focus(r"轻工", ("4901", "4801", "4702", "4804", "4802"), ("酿酒技术", "食品智能加工技术")),
-    Focus(r"食品", ("4901", "4903", "4902", "4101"), ("酿酒技术", "食品智能加工技术", "食品检验检测技术")),
-    Focus(r"交通", ("5002", "5001", "5006", "4607", "4403")),
-    Focus(r"电子|信息|数据", ("5101", "5102", "5103", "5104", "5307")),
-    Focus(r"航天|航空职业技术", ("4606", "4601", "4603", "5004"), ("数控技术", "机械制造及自动化")),
-    Focus(r"民用航空", ("5004", "4606"), narrow=True),
-    Focus(r"电力|能源|水利", ("4301", "4302", "4303", "4502", "4503", "4205")),
-    Focus(r"建设|城市", ("4401", "4403", "4404", "4405", "4406", "4307", "4203")),
-    Focus(
-        r"装备|机电|工业|理工|工程",
-        ("4601", "4602", "4603", "4607", "4702"),
-        ("数控技术", "机械制造及自动化", "机电一体化技术"),
-    ),
-    Focus(r"财经|财|商|经贸|经济", ("5301", "5302", "5303", "5304", "5305", "5306", "5307", "5308")),
-    Focus(r"旅游", ("5401", "5402", "5503", "5504"), ("茶艺与茶文化", "旅游管理")),
-    Focus(r"体育", ("5703",), narrow=True),
-    Focus(r"传媒", ("5602", "5601", "5501"), narrow=True),
-    Focus(r"警察", ("5802", "5803", "5804", "5805", "5807"), narrow=True),
-    Focus(r"民族(?!医)", ("5503", "5501", "5401")),
+@dataclass(frozen=True)
+class SchoolProfile:
+    types: tuple[SchoolType, ...]  # the first is the school's main type
+    majors: tuple[str, ...] = ()  # what it is known for, taken first
+
+    def admits(self, major: Major) -> bool:
+        return any(kind.admits(major) for kind in self.types)
+
+
+@functools.cache
+def _school_data() -> dict[str, Any]:
+    return json.loads((data_dir("demo") / "schools.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def school_types() -> dict[str, SchoolType]:
+    return {
+        code: SchoolType(frozenset(t["families"]), frozenset(t["majors"]), tuple(t["core"]), t.get("exclude", ""))
+        for code, t in _school_data()["types"].items()
+    }
+
+
+# Types read from the name of a school that data/demo/schools.json does not list.
+NAME_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"幼儿", ("preschool",)),
+    (r"中医", ("tcm", "nursing")),
+    (r"医|卫生", ("medical",)),
+    (r"护理", ("nursing", "medical")),
+    (r"康养", ("health_care", "nursing")),
+    (r"师范", ("normal",)),
+    (r"农业|农林", ("agriculture", "food")),
+    (r"食品|轻工", ("food",)),
+    (r"电力|能源", ("power",)),
+    (r"水利", ("water", "power")),
+    (r"建设|城市|建筑", ("construction",)),
+    (r"交通", ("transport",)),
+    (r"电子|信息|数据", ("it",)),
+    (r"航空|航天", ("aerospace",)),
+    (r"财经|商|经贸|经济", ("business",)),
+    (r"旅游", ("tourism",)),
+    (r"体育", ("sports",)),
+    (r"传媒", ("media",)),
+    (r"警察|司法", ("police",)),
+    (r"装备|机电|工业|理工|工程|技工", ("engineering",)),
 )
-# Families a comprehensive vocational college commonly runs, for schools without a focus.
-GENERAL_FAMILIES = (
-    "5102",
-    "5307",
-    "5303",
-    "4603",
-    "4601",
-    "4403",
-    "4405",
-    "5401",
-    "5202",
-    "5208",
-    "4101",
-    "4103",
-    "4901",
-    "5002",
-    "5308",
-    "5501",
-    "5903",
-)
+
+
+@functools.cache
+def school_profile(name: str) -> SchoolProfile:
+    """The school's entry in data/demo/schools.json, else types read from its name."""
+    types = school_types()
+    entry = _school_data()["schools"].get(name)
+    if entry is not None:
+        return SchoolProfile(tuple(types[t] for t in entry["types"]), tuple(entry.get("majors", ())))
+    codes = [code for pattern, found in NAME_TYPES if re.search(pattern, name) for code in found]
+    return SchoolProfile(tuple(types[c] for c in dict.fromkeys([*codes, "comprehensive_vocational"])))
+
 
 # Majors no Guizhou school would plausibly run: sea and oil, other regions' ethnic medicine …
 UNLIKELY_MAJORS = (
     r"^(蒙|藏|维|傣|哈|朝)(医|药)|海洋|海水|船舶|船体|邮轮|航海|港口|轮机|远洋|冰雪|高尔夫|棉花|热带"
     r"|石油|油气|油田|核|导弹|火炸药|烟花爆竹|殡葬|陵园|兽药"
+)
+# Niche majors a school runs only when its type names them (data/demo/schools.json `majors`).
+NICHE_MAJORS = (
+    r"首饰|玉器|皮具|美容美体|人物形象|雕刻|服装陈列|乐器|钢琴|魔术|曲艺|音乐剧|国际标准舞|内燃机|电线电缆|丝绸"
+    r"|鞋类|皮革|香料香精|化妆品|烟草|蚕桑|宠物|电子竞技|密码|直升机|定翼机|航空油料|管道|邮政|婚庆"
 )
 
 # Each prefecture's industries: majors its vocational colleges are likely to run (the first surely).
@@ -284,6 +300,13 @@ class Industry:
     extra: tuple[str, float] | None = None  # a second sector and its probability
     large_share: float = 0.3  # share of 规上企业
     education: tuple[str, ...] = ("中职（技工）及以上学历", "高中或中职及以上学历", "大专及以上学历")
+    # What schools' teams offer this sector (technology, training and training-base offers):
+    services: tuple[str, ...] = ()  # concrete services: tests, process improvement, retrofits, software
+    labs: tuple[str, ...] = ()  # school labs and training centres
+    equipment: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()  # past projects; {place} is a county near the school
+    modules: tuple[str, ...] = ()  # course modules of staff training
+    companies: str = "相关企业"  # how to name the sector's organizations: 茶企, 养老机构 …
 
 
 @functools.cache
@@ -535,6 +558,9 @@ def majors() -> dict[str, Major]:
                 "category_name": categories.get(code[:2], ""),
             }
         goal, courses = (profile.get("training_goal") or "").strip(), (profile.get("courses") or "").strip()
+        # Some profiles' course lists run on into their certificates (职业类证书举例 …) and 接续专业.
+        courses, _, tail = courses.partition("职业类证书举例")
+        courses, tail = courses.strip(), tail.partition("接续专业举例")[0]
         if not row["major_name"] or not (goal or courses):
             continue
         result[code] = Major(
@@ -546,7 +572,7 @@ def majors() -> dict[str, Major]:
             row["class_name"],
             goal,
             courses,
-            _certificates(profile.get("certificates") or ""),
+            _certificates(profile.get("certificates") or tail),
         )
     return result
 
@@ -646,48 +672,51 @@ def weighted_sample(rng: random.Random, items: list[Any], weights: list[float], 
 
 
 def choose_majors(name: str, subtype: str, prefecture: str, forced: tuple[str, ...] = ()) -> list[Major]:
-    """The majors a school offers: those its name implies, its region's, then a weighted mix."""
+    """The majors a school offers: forced ones, those it is known for, its main type's core and its
+    region's (when its types run them), then a mix drawn from its types' pools."""
     rng = random.Random(f"{SEED}:majors:{name}")
     levels = SCHOOL_LEVELS[subtype]
-    focus = [f for f in SCHOOL_FOCUS if re.search(f.pattern, name)]
-    families = {family for f in focus for family in f.families}
-    narrow = any(f.narrow for f in focus)
+    profile = school_profile(name)
     low, high = MAJORS_PER_SCHOOL[subtype]
     wanted = rng.randint(low, high)
 
     chosen: list[Major] = []
-    for major_name in (*forced, *(m for f in focus for m in f.majors)):
+    for major_name in forced:
         major = find_major(major_name, levels)
         if major is not None and major not in chosen:
             chosen.append(major)
-    families |= {m.family for m in chosen}
+    main = profile.types[0]
+    candidates = [*profile.majors, *main.core[:1], *rng.sample(main.core[1:], min(1, len(main.core[1:])))]
     if subtype in ("高职院校", "职业本科院校"):
-        # The region's signature major and one more; a school with a focus takes only those that fit it.
         signature, *others = REGION_MAJORS[prefecture]
-        for major_name in (signature, rng.choice(others)):
-            major = find_major(major_name, levels)
-            if major is not None and major not in chosen and (not focus or major.family in families):
-                chosen.append(major)
-
-    # Mostly majors of the focus, the rest (all, for schools without one) from common families.
-    remaining = max(0, wanted - len(chosen))
-    in_focus = remaining if narrow else round(remaining * 0.75) if families else 0
-    chosen += _sample_majors(rng, levels, chosen, families, in_focus)
-    chosen += _sample_majors(rng, levels, chosen, set(GENERAL_FAMILIES), wanted - len(chosen))
+        candidates += [signature, rng.choice(others)]
+    for major_name in candidates:
+        major = find_major(major_name, levels)
+        if len(chosen) < wanted and major is not None and major not in chosen and profile.admits(major):
+            chosen.append(major)
+    chosen += _sample_majors(rng, levels, chosen, profile, wanted - len(chosen))
     return chosen
 
 
 def _sample_majors(
-    rng: random.Random, levels: tuple[str, ...], chosen: list[Major], families: set[str], k: int
+    rng: random.Random, levels: tuple[str, ...], chosen: list[Major], profile: SchoolProfile, k: int
 ) -> list[Major]:
-    """k plausible majors of these families, preferring the school's first level."""
+    """k majors of the profile's pools: each type gets a share (the main one most), the first level preferred."""
+    if k <= 0:
+        return []
     pool = [
         m
         for m in majors().values()
-        if m.level in levels and m.family in families and m not in chosen and not re.search(UNLIKELY_MAJORS, m.name)
+        if m.level in levels and m not in chosen and profile.admits(m) and not re.search(UNLIKELY_MAJORS, m.name)
     ]
-    weights = [1.0 if m.level == levels[0] else 0.35 for m in pool]
-    return weighted_sample(rng, pool, weights, k) if k > 0 else []
+    shares = [1.0 if i == 0 else 0.6 for i in range(len(profile.types))]
+    sizes = [sum(kind.admits(m) for m in pool) or 1 for kind in profile.types]
+    weights = [
+        sum(share / size for kind, share, size in zip(profile.types, shares, sizes, strict=True) if kind.admits(m))
+        * (1.0 if m.level == levels[0] else 0.35)
+        for m in pool
+    ]
+    return weighted_sample(rng, pool, weights, k)
 
 
 def top_sectors(majors_: list[Major], limit: int = 4) -> list[str]:
@@ -710,6 +739,7 @@ class Org:
     description: str = ""
     majors: list[Major] = field(default_factory=list)  # schools
     industry: str | None = None  # enterprises: their main sector
+    business: str = ""  # enterprises: what they mainly do
 
     def row(self) -> Row:
         return {
@@ -781,7 +811,8 @@ def build_enterprises(taken_names: set[str]) -> list[Org]:
             if industry.extra and rng.random() < industry.extra[1]:
                 sectors.append(industry.extra[0])
             org = Org(ref, name, "enterprise", subtype, county, sectors, industry=sector)
-            org.description = enterprise_description(org, rng.choice(industry.business))
+            org.business = rng.choice(industry.business)
+            org.description = enterprise_description(org, org.business)
             enterprises.append(org)
     for sector, county, name in ASSOCIATIONS:
         ref = f"DEMO-ENT-{len(enterprises) + 1:04d}"
@@ -820,6 +851,17 @@ def enterprise_description(org: Org, business: str) -> str:
 
 
 # --- postings ----------------------------------------------------------------------------
+#
+# Every posting's wording comes from the phrase banks of data/demo/phrases.json, filled with
+# what the generator knows (the enterprise's business and workplaces, the major's courses,
+# the labs and past projects of data/demo/industries.json …). The structure (which postings an
+# organization has, quantities, the technical problem) comes from the organization's generator;
+# the wording from a generator seeded by the posting's ref, so editing a phrase bank changes
+# words only.
+
+
+def posting_ref(org: Org, n: int) -> str:
+    return f"DEMO-P-{org.ref.removeprefix('DEMO-')}-{n:02d}"
 
 
 def posting(
@@ -834,7 +876,7 @@ def posting(
 ) -> Row:
     row = {
         "type": "posting",
-        "ref": f"DEMO-P-{org.ref.removeprefix('DEMO-')}-{n:02d}",
+        "ref": posting_ref(org, n),
         "org": org.ref,
         "direction": direction,
         "category": category,
@@ -847,6 +889,102 @@ def posting(
     if quantity is not None:
         row["quantity"] = quantity
     return row
+
+
+@functools.cache
+def phrases() -> dict[str, Any]:
+    return json.loads((data_dir("demo") / "phrases.json").read_text(encoding="utf-8"))
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class Writer:
+    """Fills phrase-bank lines: {name} is one of `values`, else a random line of the bank `name`.
+
+    Banks are looked up in `sections` in order, then in phrases()["common"]. A line that needs a
+    value the posting lacks (None or "") is never chosen; a layout piece starting with ? is kept
+    half the time. A bank named twice gives the same line both times (title and text agree).
+    """
+
+    def __init__(self, rng: random.Random, values: dict[str, Any], *sections: dict[str, Any]) -> None:
+        self.rng, self.values = rng, values
+        self.sections = (*sections, phrases()["common"])
+        self.picked: dict[str, str] = {}
+
+    def bank(self, name: str) -> list[Any] | None:
+        return next((section[name] for section in self.sections if name in section), None)
+
+    def ready(self, line: str) -> bool:
+        for name in PLACEHOLDER.findall(line):
+            if name in self.values:
+                if self.values[name] is None or self.values[name] == "":
+                    return False
+            elif not any(self.ready(option) for option in self.bank(name) or ()):
+                return False
+        return True
+
+    def fill(self, line: str) -> str:
+        return PLACEHOLDER.sub(lambda m: self.value(m.group(1)), line)
+
+    def value(self, name: str) -> str:
+        if name in self.values:
+            return str(self.values[name])
+        if name not in self.picked:
+            self.picked[name] = self.pick(name)
+        return self.picked[name]
+
+    def pick(self, bank: str) -> str:
+        options = [line for line in self.bank(bank) or () if self.ready(line)]
+        if not options:
+            raise KeyError(f"no line of {bank!r} can be filled")
+        return self.fill(self.rng.choice(options))
+
+    def layouts(self, bank: str = "layouts") -> list[list[str]]:
+        """The layouts of `bank` whose pieces can be filled (optional ones aside)."""
+        return [pieces for pieces in self.bank(bank) or () if all(map(self.ready, (p for p in pieces if p[0] != "?")))]
+
+    def layout(self, bank: str = "layouts") -> str:
+        options = self.layouts(bank)
+        if not options:
+            raise KeyError(f"no layout of {bank!r} can be filled")
+        text = []
+        for piece in self.rng.choice(options):
+            if piece.startswith("?"):
+                piece = piece[1:]
+                if self.rng.random() < 0.5 or not self.ready(piece):
+                    continue
+            text.append(self.fill(piece))
+        return tidy("".join(text))
+
+
+def tidy(text: str) -> str:
+    """Punctuation where pieces meet: a sentence cut after its comma ends with 。, never 。。."""
+    text = re.sub(r"[，；、]+(?=。|$)", "。", text.strip())
+    return re.sub(r"。{2,}", "。", text)
+
+
+def compose(kind: str, rng: random.Random, values: dict[str, Any]) -> tuple[str, str]:
+    """(title, description) of a posting from the phrase banks of `kind`; when it has forms (订单班,
+    冠名班 …), from one of those the values can fill, drawn by weight."""
+    section = phrases()[kind]
+    writers = [Writer(rng, values, section)]
+    if "forms" in section:
+        writers = [Writer(rng, values, form, section) for form in section["forms"].values()]
+        writers = [w for w in writers if any(map(w.ready, w.bank("titles"))) and w.layouts()]
+        weights = [w.sections[0].get("weight", 1) for w in writers]
+        writers = rng.choices(writers, weights)
+    writer = writers[0]
+    return writer.pick("titles"), writer.layout()
+
+
+def wording(org: Org, n: int) -> random.Random:
+    """The generator of a posting's words: seeded by its ref, apart from the organization's generator."""
+    return random.Random(f"{SEED}:text:{posting_ref(org, n)}")
+
+
+def join(items: Any, sep: str = "、") -> str:
+    return sep.join(items)
 
 
 def job_title(rng: random.Random, occupation: Occupation, extras: tuple[str, ...]) -> str:
@@ -874,31 +1012,75 @@ def certificates_for(industry: Industry) -> list[str]:
     return [item for item in major.certificates if item != "暂无"] if major else []
 
 
+def brand_of(org: Org) -> str | None:
+    """The brand word of a generated company name: '兴旺' in 贵州湄潭兴旺茶业有限公司."""
+    return next((brand for brand in BRANDS if brand in org.name), None)
+
+
+def enterprise_values(rng: random.Random, org: Org, industry: Industry) -> dict[str, Any]:
+    """What every enterprise posting may say: the company, its place, business and workplaces."""
+    areas = rng.sample(industry.areas, min(2, len(industry.areas)))
+    related = rng.sample(industry.majors, min(3, len(industry.majors)))
+    return {
+        "org": org.name,
+        "place": region_label(org.region),
+        "place_short": short_place(org.region),
+        "brand": brand_of(org),
+        "business": org.business or industry.business[0],
+        "field": industry.field,
+        "sector": sector_names()[org.industry or org.sectors[0]],
+        "companies": industry.companies,
+        "area": areas[0],
+        "area2": areas[1] if len(areas) > 1 else None,
+        "major": related[0],
+        "majors": join(related),
+        "modules": join(rng.sample(industry.modules, min(3, len(industry.modules)))) if industry.modules else None,
+        "module": rng.choice(industry.modules) if industry.modules else None,
+        "equipment": join(rng.sample(industry.equipment, min(2, len(industry.equipment)))) or None,
+    }
+
+
+def some_job(rng: random.Random, industry: Industry, *, avoid: str = "") -> str:
+    """A job title of the industry, different from `avoid` when the industry has others."""
+    for _ in range(8):
+        job = rng.choice(industry.jobs)
+        name = job_title(rng, occupations()[job[0]], job[1:])
+        if name != avoid:
+            return name
+    return name
+
+
 def talent_need(
     rng: random.Random, org: Org, industry: Industry, n: int, job: tuple[str, ...], title: str | None = None
 ) -> Row:
     occupation = occupations()[job[0]]
     name = job_title(rng, occupation, job[1:])
-    title = title or rng.choice(("招聘{}", "诚聘{}", "{}招聘", "急聘{}")).format(name)
     headcount = rng.choice((1, 2, 2, 3, 3, 5, 5, 8, 10, 15, 20))
     duties = "；".join(occupation.tasks[:4]) or f"负责{industry.field}相关工作"
     education = "大专及以上学历" if "工程师" in name or name.endswith("技术员") else rng.choice(industry.education)
-    majors_text = "、".join(rng.sample(industry.majors, min(3, len(industry.majors))))
-    requirements = [
-        f"{education}，{majors_text}等相关专业优先" if rng.random() < 0.7 else education,
-        *rng.sample(industry.skills, min(2, len(industry.skills))),
-    ]
+    majors_text = join(rng.sample(industry.majors, min(3, len(industry.majors))))
+    skills = rng.sample(industry.skills, min(2, len(industry.skills)))
+    requirements = [f"{education}，{majors_text}等相关专业优先" if rng.random() < 0.7 else education, *skills]
     certificates = certificates_for(industry)
     if certificates and rng.random() < 0.6:
         requirements.append(f"持有{rng.choice(certificates)}相关证书者优先")
-    reason = rng.choice(("因生产经营需要", "因业务发展需要", "因规模扩大"))
-    description = (
-        f"{reason}，招聘{name}{headcount}名，工作地点{region_label(org.region)}。\n"
-        f"岗位职责：{duties}。\n"
-        f"任职要求：{'；'.join(requirements)}。\n"
-        f"待遇：{'，'.join(rng.sample(BENEFITS, 3))}，薪资面议。"
-    )
-    return posting(org, n, "need", "talent", title, description, org.sectors, headcount)
+    text = wording(org, n)
+    low = text.choice((3000, 3500, 4000, 4500, 5000, 6000))
+    values = {
+        **enterprise_values(text, org, industry),
+        "name": name,
+        "n": headcount,
+        "duties": duties,
+        "duty": occupation.tasks[0] if occupation.tasks else f"{industry.field}相关工作",
+        "education": education,
+        "skill": skills[0].removesuffix("者优先") if skills else "",
+        "requirements": "；".join(requirements),
+        "benefits": "，".join(text.sample(BENEFITS, 3)),
+        "a": low,
+        "b": low + text.choice((1000, 1500, 2000, 3000)),
+    }
+    made_title, description = compose("talent_need", text, values)
+    return posting(org, n, "need", "talent", title or made_title, description, org.sectors, headcount)
 
 
 def cnc_need(org: Org, n: int) -> Row:
@@ -967,165 +1149,232 @@ def first_enterprise_ref(sector: str) -> str:
 
 
 def technology_need(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
-    title, detail = rng.choice(industry.tech)
-    description = (
-        f"{detail}\n合作方式：横向课题、联合攻关或技术咨询均可，可提供现场试验条件和生产数据；"
-        "希望合作团队具有相关研究或工程经验。"
-    )
-    return posting(org, n, "need", "technology", f"{title}技术合作需求", description, org.sectors)
+    problem, detail = rng.choice(industry.tech)
+    text = wording(org, n)
+    values = {
+        **enterprise_values(text, org, industry),
+        "problem": problem,
+        "detail": detail,
+        "k": text.choice((5, 8, 10, 15, 20, 30)),
+    }
+    title, description = compose("technology_need", text, values)
+    return posting(org, n, "need", "technology", title, description, org.sectors)
 
 
 def training_need(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
     topic = rng.choice(industry.training)
     trainees = rng.choice((10, 15, 20, 30, 40, 50))
-    description = (
-        f"计划组织一线员工和班组长参加{topic}，约{trainees}人。"
-        "希望院校或培训机构提供理论与实操相结合的课程，可送教上门，也可在院校实训基地集中开展；培训后能参加相应的职业技能等级认定者优先。"
-    )
-    return posting(org, n, "need", "training", f"{topic}需求", description, org.sectors, trainees)
+    text = wording(org, n)
+    values = {**enterprise_values(text, org, industry), "topic": topic, "n": trainees}
+    title, description = compose("training_need", text, values)
+    return posting(org, n, "need", "training", title, description, org.sectors, trainees)
 
 
 def apprenticeship_need(rng: random.Random, org: Org, industry: Industry, n: int, major: str | None = None) -> Row:
     major = major or rng.choice(industry.majors)
     places = rng.choice((10, 15, 20, 30))
-    description = (
-        f"希望与院校合作开展{major}方向的现代学徒制（企业新型学徒制）培养，"
-        f"企业选派师傅带徒并提供{industry.field}岗位实践，学校负责理论教学和学历教育。计划招收学徒约{places}人，学徒期满考核合格者可优先录用。"
-    )
-    return posting(org, n, "need", "apprenticeship", f"{major}现代学徒制合作需求", description, org.sectors, places)
+    text = wording(org, n)
+    values = {
+        **enterprise_values(text, org, industry),
+        "major": major,
+        "n": places,
+        "job": some_job(text, industry),
+        "k": text.choice((2, 3, 4)),
+        "scholarship": text.choice((2000, 3000, 5000)),
+    }
+    # The forms (phrases.json) are how enterprises say it: 现代学徒制, 订单班, 冠名班, 企业新型学徒制, 定向培养 …
+    title, description = compose("apprenticeship_need", text, values)
+    return posting(org, n, "need", "apprenticeship", title, description, org.sectors, places)
 
 
 def program_need(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
     major = rng.choice(industry.majors)
-    description = (
-        f"希望与开设{major}专业的院校共建订单班或定制课程，课程内容对接企业{industry.field}岗位要求，"
-        "企业可参与人才培养方案制定、提供兼职教师和实习岗位。"
-    )
-    return posting(org, n, "need", "program", f"定制{major}方向订单培养需求", description, org.sectors)
+    text = wording(org, n)
+    values = {**enterprise_values(text, org, industry), "major": major}
+    title, description = compose("program_need", text, values)
+    return posting(org, n, "need", "program", title, description, org.sectors)
 
 
 def internship_offer(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
-    area = rng.choice(industry.areas)
     places = rng.choice((5, 8, 10, 15, 20, 30))
-    majors_text = "、".join(rng.sample(industry.majors, min(3, len(industry.majors))))
-    description = (
-        f"面向{majors_text}等专业学生提供{area}岗位实习，实习期3至6个月，安排师傅带教，"
-        f"提供实习补贴，{rng.choice(('提供住宿', '协助解决住宿', '提供工作餐'))}，表现优秀者毕业后可留用。"
-    )
-    return posting(org, n, "offer", "internship", f"{area}岗位实习", description, org.sectors, places)
+    text = wording(org, n)
+    low = text.choice((1500, 1800, 2000, 2500))
+    job = some_job(text, industry)
+    values = {
+        **enterprise_values(text, org, industry),
+        "n": places,
+        "job": job,
+        "job2": some_job(text, industry, avoid=job),
+        "a": low,
+        "b": low + text.choice((500, 1000, 1500)),
+    }
+    title, description = compose("internship_offer", text, values)
+    return posting(org, n, "offer", "internship", title, description, org.sectors, places)
 
 
 def apprenticeship_offer(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
-    major = rng.choice(industry.majors)
     places = rng.choice((10, 15, 20, 30, 40))
-    description = (
-        f"可与院校合作开设{major}方向订单班或学徒制班，企业提供学徒岗位和带徒师傅，参与课程设计和技能考核，"
-        "学徒在岗期间享受学徒津贴，培养合格后签订劳动合同。"
-    )
-    return posting(org, n, "offer", "apprenticeship", f"{major}订单班与学徒岗位", description, org.sectors, places)
+    text = wording(org, n)
+    values = {
+        **enterprise_values(text, org, industry),
+        "n": places,
+        "job": some_job(text, industry),
+        "k": text.choice((2, 3)),
+        "allowance": text.choice((1500, 1800, 2000, 2500, 3000)),
+    }
+    title, description = compose("apprenticeship_offer", text, values)
+    return posting(org, n, "offer", "apprenticeship", title, description, org.sectors, places)
 
 
 def mentor_offer(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
     mentors = rng.choice((1, 2, 2, 3, 4))
-    description = (
-        f"公司{industry.field}岗位的技术骨干和技能能手具有多年一线经验，可担任院校产业导师或兼职教师，"
-        "承担实训课程教学、技能竞赛指导和毕业设计指导，也可参与专业人才培养方案修订。"
-    )
-    return posting(
-        org, n, "offer", "mentor", f"{industry.field}产业导师（兼职教师）", description, org.sectors, mentors
-    )
+    text = wording(org, n)
+    task, task2 = text.sample(phrases()["mentor_offer"]["tasks"], 2)
+    values = {
+        **enterprise_values(text, org, industry),
+        "k": mentors,
+        "job": some_job(text, industry),
+        "years": text.choice((5, 8, 10)),
+        "task": task,
+        "task2": task2,
+    }
+    title, description = compose("mentor_offer", text, values)
+    return posting(org, n, "offer", "mentor", title, description, org.sectors, mentors)
 
 
 def teacher_practice_offer(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
-    area = rng.choice(industry.areas)
     places = rng.choice((1, 2, 3, 4, 5))
-    description = (
-        f"接收院校专业教师到公司{area}开展1至3个月企业实践，参与生产、工艺改进和技术服务，"
-        "了解行业新技术、新工艺和岗位要求，公司安排专人指导。"
-    )
-    return posting(org, n, "offer", "teacher_practice", f"{area}教师企业实践岗位", description, org.sectors, places)
+    text = wording(org, n)
+    values = {**enterprise_values(text, org, industry), "n": places}
+    title, description = compose("teacher_practice_offer", text, values)
+    return posting(org, n, "offer", "teacher_practice", title, description, org.sectors, places)
 
 
 def training_base_offer(rng: random.Random, org: Org, industry: Industry, n: int) -> Row:
-    area = rng.choice(industry.areas)
-    description = (
-        f"公司{area}可作为院校校外生产性实训基地，承接学生跟岗实训、教师培训和技能鉴定，"
-        "也欢迎院校在公司共建产教融合实训中心。"
-    )
-    return posting(org, n, "offer", "training_base", f"{area}校外实训基地共建", description, org.sectors)
+    text = wording(org, n)
+    values = {
+        **enterprise_values(text, org, industry),
+        "m2": text.choice((300, 500, 800, 1200, 2000, 3000)),
+        "k": text.choice((20, 30, 40, 50, 60)),
+    }
+    title, description = compose("training_base_offer", text, values)
+    return posting(org, n, "offer", "training_base", title, description, org.sectors)
 
 
 def association_postings(rng: random.Random, org: Org, industry: Industry) -> list[Row]:
-    sector = sector_names()[org.industry]
     topic = rng.choice(industry.training)
-    return [
-        posting(
-            org,
-            1,
-            "offer",
-            "training",
-            f"{sector}行业{topic}",
-            f"协会可组织会员企业员工和从业者开展{topic}，邀请行业专家和院校教师授课，欢迎院校联合开发课程和教材。",
-            org.sectors,
+    values = {
+        "org": org.name,
+        "sector": sector_names()[org.industry],
+        "field": industry.field,
+        "topic": topic,
+        "majors": join(industry.majors[:3]),
+    }
+    rows = []
+    for n, (kind, category, direction, quantity) in enumerate(
+        (
+            ("training", "training", "offer", None),
+            ("mentor", "mentor", "offer", rng.choice((3, 5, 8))),
+            ("talent", "talent", "need", rng.choice((30, 50, 80))),
         ),
-        posting(
-            org,
-            2,
-            "offer",
-            "mentor",
-            f"{sector}行业专家库推荐产业导师",
-            f"协会可从会员企业中推荐{industry.field}方面的技术能手担任院校产业导师或兼职教师。",
-            org.sectors,
-            rng.choice((3, 5, 8)),
-        ),
-        posting(
-            org,
-            3,
-            "need",
-            "talent",
-            f"会员企业{sector}技术技能人才联合招聘",
-            f"协会汇总会员企业{industry.field}岗位用人需求，希望与院校合作举办专场招聘会，"
-            f"{'、'.join(industry.majors[:3])}等专业毕业生优先。",
-            org.sectors,
-            rng.choice((30, 50, 80)),
-        ),
-    ]
+        start=1,
+    ):
+        text = wording(org, n)
+        writer = Writer(text, {**values, "n": quantity, "k": text.choice((2, 3, 4))}, phrases()["association"])
+        title, description = writer.pick(f"{kind}_titles"), writer.layout(f"{kind}_layouts")
+        rows.append(posting(org, n, direction, category, title, description, org.sectors, quantity))
+    return rows
 
 
-def program_offer(org: Org, major: Major, n: int) -> Row:
-    courses = re.sub(r"\s*(专业核心课程|实习实训)：", r"\n\1：", major.courses)
-    parts = [
-        f"{org.name}开设{major.name}专业（{major.level}，{major.category}·{major.class_name}），"
-        "欢迎企业参与订单培养、现代学徒制、共建实训基地和岗位实习。"
-    ]
-    if major.training_goal:
-        parts.append(f"培养目标：{major.training_goal}")
-    if courses:
-        parts.append(f"主要专业课程：\n{courses}")
-    return posting(
-        org,
-        n,
-        "offer",
-        "program",
-        f"{major.name}专业（{major.level}）招生与订单培养合作",
-        "\n".join(parts),
-        major_sectors(major),
-    )
+# --- school postings ---------------------------------------------------------------------
+
+
+def major_courses(major: Major) -> list[str]:
+    """The core courses of a major's MOE profile (专业核心课程), else its basic ones."""
+    for heading in ("专业核心课程", "专业基础课程"):
+        found = re.search(heading + r"：(.+?)(?:。|专业核心课程|实习实训|$)", major.courses)
+        if found:
+            items = [re.sub(r"\s+", "", item).strip("等") for item in re.split(r"[、，,；;]", found.group(1))]
+            items = [item for item in items if 2 <= len(item) <= 20]
+            if items:
+                return items
+    return []
+
+
+def major_field(major: Major) -> dict[str, Any]:
+    """The technical-service banks for a major: its first sector's (industries.json), else its 大类's.
+
+    The sector's workplaces (`areas`) come along only when the sector names the major among its own.
+    """
+    sectors = major_sectors(major)
+    if sectors:
+        industry = industries()[sectors[0]]
+        return {
+            "companies": industry.companies,
+            "services": industry.services,
+            "labs": industry.labs,
+            "equipment": industry.equipment,
+            "projects": industry.projects,
+            "modules": industry.modules,
+            "areas": industry.areas if major.name in industry.majors else (),
+        }
+    return {"areas": (), **phrases()["fields"][major.category]}
+
+
+def nearby_place(rng: random.Random, org: Org, major: Major) -> str:
+    """Where a school's past project was, short ('湄潭'): a county of the major's industry near the
+    school if there is one, else anywhere in Guizhou, else a county of the school's prefecture."""
+    prefecture = prefecture_of(org.region)
+    sectors = major_sectors(major)
+    counties = list(industries()[sectors[0]].counties) if sectors else []
+    near = [code for code in counties if prefecture_of(code) == prefecture]
+    counties = near or counties
+    if not counties:
+        counties = [code for code, r in regions().items() if r["level"] == "county" and r["parent"] == prefecture]
+    return short_place(rng.choice(counties)) if counties else regions()[org.region]["name"]
+
+
+def school_values(rng: random.Random, org: Org, major: Major) -> dict[str, Any]:
+    """What every school posting may say: the school, the major, its courses, labs and the companies it serves."""
+    fields = major_field(major)
+    courses = major_courses(major)
+    picked = rng.sample(courses, min(4, len(courses)))
+    certificates = [c for c in major.certificates if c != "暂无" and not c.endswith("资格")]
+    certificate = rng.choice(certificates) if certificates else None
+    place = nearby_place(rng, org, major)
+    projects = [p.replace("{place}", place) for p in rng.sample(fields["projects"], min(2, len(fields["projects"])))]
+    others = [m.name for m in org.majors if m != major]
+    return {
+        "org": org.name,
+        "major": major.name,
+        "major2": others[0] if others else None,
+        "majors": join([major.name, *others[:2]]),
+        "level": major.level,
+        "companies": fields["companies"],
+        "lab": rng.choice(fields["labs"]),
+        "equipment": join(rng.sample(fields["equipment"], min(3, len(fields["equipment"])))),
+        "equipment1": rng.choice(fields["equipment"]),
+        "project": projects[0] if projects else None,
+        "project2": projects[1] if len(projects) > 1 else None,
+        "post": rng.choice(fields["areas"]) if fields["areas"] else None,
+        "courses": join(picked) or join(fields["modules"][:3]),
+        "course": picked[0] if picked else None,
+        "course2": picked[1] if len(picked) > 1 else None,
+        "skills": join(picked[:3]) or None,
+        "students": rng.choice((120, 150, 200, 300, 400)),
+        "cert": certificate,
+        "cert_sentence": f"学员培训合格可参加{certificate}职业技能等级认定。" if certificate else None,
+        "grad_cert": f"不少学生已取得{certificate}职业技能等级证书。" if certificate else None,
+        "certificate": f"{certificate}职业技能等级证书" if certificate else "培训合格证明",
+    }
 
 
 def school_postings(org: Org) -> list[Row]:
     rows = [program_offer(org, major, n) for n, major in enumerate(org.majors, start=1)]
     rng = random.Random(f"{SEED}:postings:{org.ref}")
-    options = [
-        school_talent_offer,
-        school_training_offer,
-        school_technology_offer,
-        school_training_base_offer,
-        school_internship_need,
-        school_mentor_need,
-        school_teacher_practice_need,
-    ]
-    offers, needs = options[:4], options[4:]
+    offers = [school_talent_offer, school_training_offer, school_technology_offer, school_training_base_offer]
+    needs = [school_internship_need, school_mentor_need, school_teacher_practice_need, school_training_base_need]
+    options = offers + needs
     chosen = [rng.choice(offers), rng.choice(needs)]
     chosen += rng.sample([o for o in options if o not in chosen], rng.randint(1, 3))
     # Prefer majors that serve an industry of the taxonomy: they are what enterprises look for.
@@ -1135,93 +1384,136 @@ def school_postings(org: Org) -> list[Row]:
     return rows
 
 
+def program_offer(org: Org, major: Major, n: int) -> Row:
+    text = wording(org, n)
+    values = {
+        "org": org.name,
+        "major": major.name,
+        "level": major.level,
+        "category": major.category,
+        "class_name": major.class_name,
+        "n": text.choice((40, 50, 60, 80, 100, 120, 150)),
+        "students": text.choice((120, 150, 200, 300, 400, 500)),
+        "years": 4 if major.level == "职教本科" else 3,
+    }
+    writer = Writer(text, values, phrases()["program_offer"])
+    courses = re.sub(r"\s*(专业核心课程|实习实训)：", r"\n\1：", major.courses)
+    parts = [writer.pick("openings")]
+    if major.training_goal:
+        parts.append(f"培养目标：{major.training_goal}")
+    if courses:
+        parts.append(f"主要专业课程：\n{courses}")
+    return posting(org, n, "offer", "program", writer.pick("titles"), "\n".join(parts), major_sectors(major))
+
+
+def school_posting(
+    kind: str,
+    org: Org,
+    major: Major,
+    n: int,
+    direction: str,
+    category: str,
+    quantity: int | None = None,
+    **values: Any,
+) -> Row:
+    text = wording(org, n)
+    title, description = compose(kind, text, {**school_values(text, org, major), **values, "n": quantity})
+    return posting(org, n, direction, category, title, description, major_sectors(major), quantity)
+
+
 def school_talent_offer(rng: random.Random, org: Org, major: Major, n: int) -> Row:
-    others = [m.name for m in org.majors if m != major][:2]
-    names = "、".join([major.name, *others])
-    description = (
-        f"{org.name}{names}等专业学生即将毕业，可向企业推荐应届毕业生，"
-        "欢迎企业来校举办专场招聘会、参加双选会或提供顶岗就业岗位。"
-    )
-    return posting(org, n, "offer", "talent", f"{major.name}等专业应届毕业生推荐", description, major_sectors(major))
+    graduates = rng.choice((30, 40, 50, 60, 80, 100, 150))
+    return school_posting("talent_offer", org, major, n, "offer", "talent", graduates)
 
 
 def school_training_offer(rng: random.Random, org: Org, major: Major, n: int) -> Row:
-    if major.certificates:
-        certificate = rng.choice(major.certificates)
-        title = f"{certificate}职业技能培训与认定"
-        body = f"依托{major.name}专业师资和实训条件，面向企业员工开展{certificate}职业技能培训，可组织相应等级认定。"
-    else:
-        title = f"{major.name}方向企业员工技能提升培训"
-        body = f"依托{major.name}专业师资和实训条件，面向企业员工开展岗位技能提升培训。"
-    return posting(
+    hours = rng.choice((16, 24, 32, 40, 48, 64))
+    theory = max(4, round(hours / rng.choice((3, 4)) / 2) * 2)
+    return school_posting(
+        "training_offer",
         org,
+        major,
         n,
         "offer",
         "training",
-        title,
-        body + "课程可按企业需求定制，支持送教上门或来校集中培训。",
-        major_sectors(major),
+        hours=hours,
+        theory=theory,
+        practice=hours - theory,
+        people=rng.choice((20, 30, 40, 50)),
     )
 
 
 def school_technology_offer(rng: random.Random, org: Org, major: Major, n: int) -> Row:
-    description = (
-        f"{org.name}{major.name}专业教学团队可为企业提供工艺改进、设备调试、产品检测和技术咨询等服务，"
-        "承接横向课题，参与企业技术攻关和成果转化。"
-    )
-    return posting(
-        org, n, "offer", "technology", f"{major.name}方向技术服务与横向课题合作", description, major_sectors(major)
+    services = rng.sample(major_field(major)["services"], min(3, len(major_field(major)["services"])))
+    return school_posting(
+        "technology_offer",
+        org,
+        major,
+        n,
+        "offer",
+        "technology",
+        service=services[0],
+        service2=services[1] if len(services) > 1 else None,
+        services=join(services),
+        services_numbered="\n".join(f"{i}. {s}；" for i, s in enumerate(services, start=1)).rstrip("；") + "。",
+        k=rng.choice((8, 10, 12, 15, 18, 20, 25)),
+        h=rng.choice((3, 4, 5, 6, 8)),
+        d=rng.choice((1, 2, 3, 4)),
+        m=rng.choice((3, 4, 5, 6)),
     )
 
 
 def school_training_base_offer(rng: random.Random, org: Org, major: Major, n: int) -> Row:
-    description = (
-        f"{org.name}{major.name}实训室（实训中心）可面向企业员工培训、技能竞赛和职业技能等级认定共享使用，"
-        "也可承接中小企业的小批量试制和检测。"
-    )
-    return posting(
-        org, n, "offer", "training_base", f"{major.name}实训基地对外开放共享", description, major_sectors(major)
+    return school_posting(
+        "training_base_offer_school",
+        org,
+        major,
+        n,
+        "offer",
+        "training_base",
+        m2=rng.choice((200, 300, 400, 600, 800, 1200, 2000)),
+        stations=rng.choice((20, 30, 40, 50, 60)),
     )
 
 
 def school_internship_need(rng: random.Random, org: Org, major: Major, n: int) -> Row:
     students = rng.choice((10, 20, 30, 40, 60))
-    description = (
-        f"{org.name}{major.name}专业学生需要岗位实习，约{students}人，实习期3至6个月。"
-        "希望对口企业提供实习岗位并安排带教师傅，学校派驻指导教师共同管理。"
-    )
-    return posting(
-        org, n, "need", "internship", f"{major.name}专业学生岗位实习需求", description, major_sectors(major), students
+    return school_posting(
+        "internship_need",
+        org,
+        major,
+        n,
+        "need",
+        "internship",
+        students,
+        weeks=rng.choice((2, 4, 6, 8)),
+        groups=rng.choice((2, 3, 4)),
     )
 
 
 def school_mentor_need(rng: random.Random, org: Org, major: Major, n: int) -> Row:
     mentors = rng.choice((1, 2, 3, 4))
-    description = (
-        f"{org.name}{major.name}专业拟聘请企业技术骨干担任产业导师（兼职教师），承担实训课程、"
-        "技能竞赛指导或专题讲座，课时和报酬按学校规定执行。"
-    )
-    return posting(
-        org, n, "need", "mentor", f"聘请{major.name}方向产业导师", description, major_sectors(major), mentors
+    return school_posting(
+        "mentor_need",
+        org,
+        major,
+        n,
+        "need",
+        "mentor",
+        mentors,
+        weeks=rng.choice((4, 6, 8)),
+        a=rng.choice((100, 120, 150, 200)),
     )
 
 
 def school_teacher_practice_need(rng: random.Random, org: Org, major: Major, n: int) -> Row:
     teachers = rng.choice((2, 3, 4, 5, 6))
-    description = (
-        f"{org.name}计划选派{major.name}专业教师{teachers}人到企业实践1至3个月，"
-        "希望参与一线生产和技术工作，了解新技术、新工艺和岗位要求。"
-    )
-    return posting(
-        org,
-        n,
-        "need",
-        "teacher_practice",
-        f"{major.name}专业教师企业实践岗位需求",
-        description,
-        major_sectors(major),
-        teachers,
-    )
+    return school_posting("teacher_practice_need", org, major, n, "need", "teacher_practice", teachers)
+
+
+def school_training_base_need(rng: random.Random, org: Org, major: Major, n: int) -> Row:
+    students = rng.choice((10, 15, 20, 30, 40))
+    return school_posting("training_base_need", org, major, n, "need", "training_base", students)
 
 
 # --- the data set ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 
 import pytest
@@ -78,7 +79,122 @@ def test_data_tables_name_real_majors_occupations_and_regions():
     for _, county, _, majors in demo.GENERATED_SCHOOLS:
         assert county in regions and set(majors) <= known_majors
     assert {m for names in demo.REGION_MAJORS.values() for m in names} <= known_majors
-    assert {m for focus in demo.SCHOOL_FOCUS for m in focus.majors} <= known_majors
+    profiles = json.loads((data_dir("demo") / "schools.json").read_text(encoding="utf-8"))
+    assert {m for kind in profiles["types"].values() for m in (*kind["majors"], *kind["core"])} <= known_majors
+    assert {m for school in profiles["schools"].values() for m in school.get("majors", ())} <= known_majors
+    assert {t for school in profiles["schools"].values() for t in school["types"]} <= set(profiles["types"])
+    # Every school of the demo has its own entry: the name alone says too little (铜仁学院, 茅台学院 …).
+    assert real_school_names() | {name for name, *_ in demo.GENERATED_SCHOOLS} <= set(profiles["schools"])
+    assert {m.category for m in demo.majors().values()} <= set(demo.phrases()["fields"])
+
+
+# --- what the demo says ------------------------------------------------------------------------
+
+
+def test_schools_offer_only_majors_that_fit_the_kind_of_school():
+    schools = [o for o in demo.build_schools()]
+    by_name = {o.name: o for o in schools}
+    forced = {name: set(majors) for name, _, _, majors in demo.GENERATED_SCHOOLS}
+
+    for school in schools:
+        profile = demo.school_profile(school.name)
+        assert all(profile.admits(m) or m.name in forced.get(school.name, ()) for m in school.majors), school.name
+
+    def categories(pattern: str) -> dict[str, set[str]]:
+        return {n: {m.category for m in o.majors} for n, o in by_name.items() if re.search(pattern, n)}
+
+    # What each kind of school runs, read from its name alone.
+    for name, found in categories(r"幼儿师范").items():
+        assert found <= {"教育与体育大类", "医药卫生大类", "文化艺术大类", "公共管理与服务大类"}, name
+        assert {m.name for m in by_name[name].majors} >= {"学前教育", "早期教育"}, name
+    for name, found in categories(r"医科|医学|医药|护理|中医药").items():
+        assert found <= {"医药卫生大类", "食品药品与粮食大类"}, name
+    for pattern, allowed in (
+        (r"体育", {"教育与体育大类"}),
+        (r"警察", {"公安与司法大类"}),
+        (r"传媒", {"新闻传播大类", "文化艺术大类"}),
+        (r"民用航空", {"交通运输大类", "装备制造大类"}),
+    ):
+        for name, found in categories(pattern).items():
+            assert found <= allowed, name
+    for name, found in categories(r"财经|商学院|经贸|工商|经济学院").items():
+        assert not found & {"装备制造大类", "医药卫生大类", "农林牧渔大类", "土木建筑大类"}, name
+    for name in categories(r"(?<!幼儿)师范"):
+        assert any(m.class_name == "教育类" for m in by_name[name].majors), name
+    for name in categories(r"理工|工业|装备|机电|技工"):
+        assert any(m.category == "装备制造大类" for m in by_name[name].majors), name
+    for name in categories(r"农业"):
+        majors = by_name[name].majors
+        assert sum(m.category == "农林牧渔大类" for m in majors) * 2 > len(majors), name
+
+
+def vocabulary() -> re.Pattern:
+    """The words the generators fill in (names of organizations, majors, courses, jobs, workplaces …)."""
+    words = {o["name"] for o in rows_of("organization")} | set(demo.sector_names().values())
+    for major in demo.majors().values():
+        words |= {major.name, major.level, major.category, major.class_name, *major.certificates}
+        words |= set(demo.major_courses(major))
+    for industry in demo.industries().values():
+        words |= {industry.field, industry.companies, *industry.areas, *industry.training, *industry.majors}
+        words |= {*industry.modules, *industry.labs, *industry.services, *industry.equipment}
+        words |= {problem for problem, _ in industry.tech}
+        for code, *extras in industry.jobs:
+            occupation = demo.occupations()[code]
+            official = re.sub(r"(L/S|L|S)$", "", occupation.name)
+            official = re.sub(r"技术人员$", "技术员", re.sub(r"工程技术人员$", "工程师", official))
+            words |= {official, *occupation.aliases, *extras}
+    words |= {field for fields in demo.phrases()["fields"].values() for field in (fields["companies"], *fields["labs"])}
+    words |= {field for fields in demo.phrases()["fields"].values() for field in fields["services"]}
+    words |= set(demo.BRANDS)
+    words = sorted((w for w in words if len(w) >= 2), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+def shape(text: str, words: re.Pattern) -> str:
+    """A title or opening with what was filled in masked: the template it came from."""
+    return re.sub(r"\d+", "N", words.sub("X", text))
+
+
+def test_each_category_reads_in_many_ways_and_no_two_postings_say_the_same():
+    postings = rows_of("posting")
+    words = vocabulary()
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for p in postings:
+        side = "school" if p["org"].startswith("DEMO-SCH-") else "enterprise"
+        groups.setdefault((p["category"], p["direction"], side), []).append(p)
+
+    assert len({p["description"] for p in postings}) == len(postings)
+    technology_offers = groups[("technology", "offer", "school")]
+    assert len({p["description"] for p in technology_offers}) == len(technology_offers)
+    assert {(c, d) for c, d, _ in groups} == {(c, d) for c in get_taxonomy().categories for d in ("need", "offer")}
+    for key, items in groups.items():
+        if len(items) < 20:
+            continue
+        titles = {shape(p["title"], words) for p in items}
+        openings = {shape(re.split(r"[，。：\n]", p["description"], maxsplit=1)[0], words) for p in items}
+        assert len(titles) >= 5, (key, titles)
+        assert len(openings) >= 4, (key, openings)
+        lengths = sorted(len(p["description"]) for p in items)
+        assert lengths[-1] >= 1.8 * lengths[0], key  # short and long texts
+
+
+def test_postings_name_concrete_services_labs_and_the_words_of_apprenticeship():
+    postings = rows_of("posting")
+    technology = [p for p in postings if p["category"] == "technology" and p["direction"] == "offer"]
+    services = {s for i in demo.industries().values() for s in i.services}
+    services |= {s for f in demo.phrases()["fields"].values() for s in f["services"]}
+    assert all(any(s in p["title"] + p["description"] for s in services) for p in technology)
+    assert sum(bool(re.search(r"近年来|典型案例", p["description"])) for p in technology) * 2 > len(technology)
+
+    apprenticeship = " ".join(
+        p["title"] + p["description"]
+        for p in postings
+        if p["category"] == "apprenticeship" and p["direction"] == "need" and p["org"].startswith("DEMO-ENT-")
+    )
+    for word in ("订单班", "冠名班", "现代学徒制", "企业新型学徒制", "定向培养"):
+        assert word in apprenticeship, word
+    training = [p for p in postings if p["category"] == "training" and p["org"].startswith("DEMO-SCH-")]
+    assert any("学时" in p["description"] for p in training) and any("证书" in p["description"] for p in training)
 
 
 # --- load-demo ---------------------------------------------------------------------------

@@ -51,7 +51,8 @@ class Category:
     name: str
     need: str
     offer: str
-    answers: tuple[str, ...]
+    answers: tuple[str, ...]  # offer categories that answer a need of this category, strongest first
+    strengths: dict[str, float] = field(default_factory=dict)  # offer category → 1 (answers it) … less (a lead)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Taxonomy:
     regions: dict[str, Region]
     categories: dict[str, Category]
     kinds: dict[str, OrganizationKind]
+    serve_both_sides: frozenset[str] = frozenset()  # subtypes that are a counterpart to both sides
     _sector_names: dict[str, str] = field(default_factory=dict, repr=False)
     _region_names: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -148,6 +150,21 @@ class Taxonomy:
         """Need categories that an offer of this category can answer."""
         return tuple(c.code for c in self.categories.values() if offer_category in c.answers)
 
+    def sectors_in(self, text: str) -> tuple[str, ...]:
+        """Sectors a text names (by name or alias of two characters or more), in the order of the taxonomy."""
+        normalized = normalize_term(text)
+        found = {code for name, code in self._sector_names.items() if len(name) >= 2 and name in normalized}
+        return tuple(code for code in self.sectors if code in found)
+
+    def answer_strength(self, need_category: str, offer_category: str) -> float:
+        """How well an offer of one category answers a need of another: 1 directly, less as a lead, 0 not."""
+        category = self.categories.get(need_category)
+        return category.strengths.get(offer_category, 0.0) if category else 0.0
+
+    def is_counterpart(self, seeker_side: str, kind: str, subtype: str | None) -> bool:
+        """Whether an organization answers a seeker of this side: the other side, or one that serves both."""
+        return kind != seeker_side or subtype in self.serve_both_sides
+
 
 def _region_names(region: Region, regions: dict[str, Region]) -> list[str]:
     names = [region.name]
@@ -174,7 +191,14 @@ def load_taxonomy(directory: Path | Traversable) -> Taxonomy:
         regions = {r["code"]: Region(r["code"], r["name"], r["level"], r["parent"] or None) for r in csv.DictReader(fh)}
     category_data = json.loads((directory / "categories.json").read_text(encoding="utf-8"))
     categories = {
-        c["code"]: Category(c["code"], c["name"], c["need"], c["offer"], tuple(c["answers"]))
+        c["code"]: Category(
+            c["code"],
+            c["name"],
+            c["need"],
+            c["offer"],
+            tuple(sorted(c["answers"], key=lambda offer: -c["answers"][offer])),
+            {offer: float(strength) for offer, strength in c["answers"].items()},
+        )
         for c in category_data["categories"]
     }
     unknown = {a for c in categories.values() for a in c.answers} - set(categories)
@@ -182,7 +206,10 @@ def load_taxonomy(directory: Path | Traversable) -> Taxonomy:
         raise ValueError(f"categories.json: answers name unknown categories {sorted(unknown)}")
     kind_data = json.loads((directory / "organization_types.json").read_text(encoding="utf-8"))
     kinds = {k["code"]: OrganizationKind(k["code"], k["name"], tuple(k["subtypes"])) for k in kind_data["kinds"]}
-    return Taxonomy(sectors=sectors, regions=regions, categories=categories, kinds=kinds)
+    both = frozenset(kind_data.get("serve_both_sides", ()))
+    if both - {s for k in kinds.values() for s in k.subtypes}:
+        raise ValueError(f"organization_types.json: serve_both_sides names unknown subtypes {sorted(both)}")
+    return Taxonomy(sectors=sectors, regions=regions, categories=categories, kinds=kinds, serve_both_sides=both)
 
 
 @functools.cache

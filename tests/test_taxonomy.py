@@ -79,10 +79,25 @@ def test_complementarity_table_pairs_needs_with_offers():
         "program",
     }
     assert "program" in taxonomy.offer_categories_for("talent")
-    assert taxonomy.offer_categories_for("technology") == ("technology",)
+    assert taxonomy.offer_categories_for("technology") == ("technology", "training_base")  # strongest first
     assert "talent" in taxonomy.need_categories_for("program")
+    assert taxonomy.answer_strength("technology", "technology") == 1.0
+    assert taxonomy.answer_strength("technology", "training_base") == 0.5  # a lab that tests: a lead
+    assert taxonomy.answer_strength("training", "program") == 0.0  # enrolment is not staff training
     for category in taxonomy.categories.values():
         assert category.code in category.answers  # an offer of the same kind always answers a need
+        assert category.strengths[category.code] == 1.0
+
+
+def test_the_other_side_answers_and_associations_answer_both():
+    taxonomy = get_taxonomy()
+
+    assert taxonomy.is_counterpart("enterprise", "school", "高职院校")
+    assert taxonomy.is_counterpart("school", "enterprise", "规上企业")
+    assert not taxonomy.is_counterpart("enterprise", "enterprise", "中小微企业")  # a competitor
+    assert not taxonomy.is_counterpart("school", "school", None)
+    assert taxonomy.is_counterpart("enterprise", "enterprise", "行业组织")
+    assert taxonomy.is_counterpart("school", "enterprise", "行业组织")
 
 
 def test_every_kind_has_subtypes():

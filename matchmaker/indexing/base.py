@@ -42,6 +42,7 @@ class IndexDocument:
     body_tokens: tuple[str, ...]
     tags: tuple[str, ...] = ()  # crosswalk tags such as "major:460103", "occupation:6-18-01-01"
     embedding_text: str = ""  # the text that was embedded (for the embedding cache key)
+    organization_subtype: str | None = None  # e.g. 高职院校, 行业组织 (which sides it serves)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ class SearchBackend(Protocol):
 
     def delete(self, ids: Sequence[int]) -> None:
         """Remove documents by id; unknown ids are ignored."""
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many documents hold each term (terms in none are left out)."""
 
     def lexical(self, tokens: Sequence[str], filters: SearchFilters, limit: int) -> list[LexicalHit]:
         """Documents containing any of the tokens, best BM25 first (title counts more than body)."""

@@ -44,4 +44,5 @@ def build_document(posting: Posting) -> IndexDocument:
             else crosswalk.document_tags(posting.direction, posting.category, posting.title, posting.description)
         ),
         embedding_text=embedding_text(posting),
+        organization_subtype=org.subtype,
     )

@@ -63,7 +63,7 @@ from matchmaker.indexing.base import (
     TaggedHit,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: organization_subtype
 BUSY_TIMEOUT_MS = 10_000
 # sqlite-vec refuses KNN queries with k above this.
 MAX_KNN = 4096
@@ -99,7 +99,8 @@ CREATE TABLE docs (
     title_tokens TEXT NOT NULL,      -- JSON lists: exact round trip, and matched_terms
     body_tokens TEXT NOT NULL,
     tags TEXT NOT NULL,
-    embedding_text TEXT NOT NULL
+    embedding_text TEXT NOT NULL,
+    organization_subtype TEXT
 );
 CREATE INDEX docs_direction_category ON docs (direction, category);
 CREATE INDEX docs_region ON docs (region_code);
@@ -132,6 +133,7 @@ _DOC_COLUMNS = (
     "body_tokens",
     "tags",
     "embedding_text",
+    "organization_subtype",
 )
 
 
@@ -530,6 +532,15 @@ class EmbeddedBackend:
             for doc_id, rank in rows
         ]
 
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        with self._read() as connection:
+            return dict(
+                connection.execute(
+                    "SELECT term, doc FROM temp.fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(dict.fromkeys(terms))),),
+                ).fetchall()
+            )
+
     def _rarest(self, terms: list[str]) -> list[str]:
         """The MAX_QUERY_TERMS terms found in the fewest documents (terms in none are dropped).
 
@@ -537,13 +548,7 @@ class EmbeddedBackend:
         makes FTS5 score nearly every document (about a second at 100k), while BM25's weight
         sits in the rare terms anyway.
         """
-        with self._read() as connection:
-            frequency = dict(
-                connection.execute(
-                    "SELECT term, doc FROM temp.fts_vocab WHERE term IN (SELECT value FROM json_each(?))",
-                    (json.dumps(terms),),
-                ).fetchall()
-            )
+        frequency = self.document_frequencies(terms)
         present = [t for t in terms if frequency.get(t)]
         return sorted(present, key=lambda t: (frequency[t], terms.index(t)))[:MAX_QUERY_TERMS]
 
@@ -689,6 +694,7 @@ def _doc_row(document: IndexDocument) -> tuple:
         _json(document.body_tokens),
         _json(document.tags),
         document.embedding_text,
+        document.organization_subtype,
     )
 
 

@@ -368,14 +368,18 @@ def _described_occupations(text: str) -> dict[str, tuple[float, str]]:
     return found
 
 
-def recognize_occupations(text: str, limit: int = 5) -> list[OccupationMatch]:
-    """Occupations (or occupation groups) a text names or describes, best first."""
+def recognize_occupations(text: str, limit: int = 5, *, described: bool = True) -> list[OccupationMatch]:
+    """Occupations (or occupation groups) a text names or describes, best first.
+
+    `described=False` keeps only the occupations the text names (a job title, an occupation's
+    name): the strong evidence, without guesses from words it shares with definitions.
+    """
     normalized = normalize_text(text or "")
     if not normalized:
         return []
     data = _data()
     named = _named_occupations(normalized)
-    described = _described_occupations(normalized)
+    described = _described_occupations(normalized) if described else {}
     matches = []
     for code in named.keys() | described.keys():
         name_score, name_evidence = named.get(code, (0.0, ""))
@@ -556,7 +560,7 @@ def _combine(evidence: list[tuple[float, str]]) -> tuple[float, str]:
 
 
 def query_tags(
-    text: str, *, sources: Iterable[str] = SOURCES, limit: int | None = None
+    text: str, *, sources: Iterable[str] = SOURCES, limit: int | None = None, described: bool = True
 ) -> list[tuple[str, float, str]]:
     """(tag, weight in [0, 1], explanation) to look up for a query or a need's text, best first.
 
@@ -565,14 +569,15 @@ def query_tags(
     - `occupation:<code>`: occupations the text names, and those of the majors it names
       (so that a program finds the needs that ask for its graduates).
     `sources` limits the major–occupation evidence (e.g. to ("mohrss",) for evaluation);
-    `limit` keeps the strongest tags (a long duties paragraph can reach a few hundred).
+    `limit` keeps the strongest tags (a long duties paragraph can reach a few hundred);
+    `described=False` leaves out occupations guessed from a description (see recognize_occupations).
     """
     allowed = set(sources)
     data = _data()
     normalized = normalize_text(text or "")
     evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
 
-    matches = recognize_occupations(normalized, limit=QUERY_OCCUPATIONS)
+    matches = recognize_occupations(normalized, limit=QUERY_OCCUPATIONS, described=described)
     for match in matches:
         evidence[f"occupation:{match.code}"].append((match.score, f"{match.name}: {match.evidence}"))
     for major_code, found in _occupation_majors(matches, allowed).items():

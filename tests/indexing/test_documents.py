@@ -51,11 +51,12 @@ def test_the_document_has_exactly_these_fields():
         "body_tokens",
         "tags",
         "embedding_text",
+        "organization_subtype",
     ]
 
 
 def test_a_program_offer_with_the_crosswalks_tags(app, make_org, make_posting):
-    school = make_org(kind="school", name="贵州装备职业学院", region="520115")
+    school = make_org(kind="school", subtype="高职院校", name="贵州装备职业学院", region="520115")
     valid_until = local_today() + timedelta(days=30)
     posting = make_posting(
         school,
@@ -91,6 +92,7 @@ def test_a_program_offer_with_the_crosswalks_tags(app, make_org, make_posting):
         # no tags confirmed: the crosswalk's, the majors named 数控技术 (职教本科 260103, 高职专科 460103)
         "tags": ("major:260103", "major:460103"),
         "embedding_text": "数控技术专业\n培养数控编程与加工人才，开设数控车床实训。",
+        "organization_subtype": "高职院校",
     }
     assert text == "数控技术专业\n培养数控编程与加工人才，开设数控车床实训。"
     assert isinstance(document.sectors, tuple) and isinstance(document.title_tokens, tuple)
@@ -127,10 +129,11 @@ def test_a_talent_need_with_its_own_region_and_confirmed_tags(app, make_org, mak
         "prefecture_code": "520300",  # 遵义市
         "valid_until": valid_until,
         "published_at": published_at(row),
-        "title_tokens": ("招聘", "数控", "车床", "数控车床", "操作", "作工", "操作工"),
+        "title_tokens": ("数控", "车床", "数控车床", "操作", "作工", "操作工"),  # 招聘 is a stopword
         "body_tokens": ("数控", "编程", "数控编程"),  # 熟悉 is a stopword
         "tags": ("major:460103",),  # what the poster confirmed, not the crosswalk's suggestions
         "embedding_text": "招聘数控车床操作工\n熟悉数控编程。",
+        "organization_subtype": None,  # none given
     }
     assert text == "招聘数控车床操作工\n熟悉数控编程。"
 

@@ -1,21 +1,25 @@
-"""Relevance on the development set: lexical only, semantic only and hybrid, per query type.
+"""Relevance on the development sets, in one run.
 
 Usage:
-    .venv/bin/python benchmarks/relevance.py [--dev-eval ../shared/dev-eval] [--model PATH] [--sweep]
+    .venv/bin/python benchmarks/relevance.py [--dev-eval ../shared/dev-eval] [--model PATH]
+                                             [--only judged|older] [--unjudged-out FILE]
 
-Imports the set's corpus (1,319 program offers) into a scratch instance under
-benchmarks/.cache/relevance (the embedding cache there makes later runs fast), runs every
-query as a search for offers through the product's own ranking (matchmaker.matching.rank)
-and scores the ranked refs (major codes) against `relevant_major_codes`. The product never
-sees those codes: programs are tagged by the crosswalk from their titles.
+1. The judged sets (benchmarks/judged/, and ../shared/dev-eval/judged/ when present; see
+   benchmarks/judged.py): every query through the product's own search
+   (matching.search_postings, offers, nobody logged in — as the API answers it), beside
+   BM25, dense e5 and their RRF computed in the same run; nDCG@10, P@5 and top-1 good,
+   overall and per group; results nobody graded are counted as 0 and listed.
+2. The older needs → programs set (../shared/dev-eval: 1,319 program offers, 621 queries
+   labelled from the majors' 职业面向): lexical only, semantic only, RRF, crosswalk only and
+   hybrid, with both crosswalk variants. Programs are tagged by the crosswalk from their
+   titles; the product never sees the labels.
 
-Prints Recall@10, nDCG@10, MRR@10 and hit@10 for each mode, overall and per query type.
+Scratch instances live under benchmarks/.cache/ (their embedding caches make reruns fast).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 import os
@@ -28,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from flask_migrate import upgrade  # noqa: E402
 
@@ -37,15 +42,19 @@ from matchmaker.indexing import documents, get_search_index  # noqa: E402
 from matchmaker.indexing.base import SearchFilters  # noqa: E402
 from matchmaker.indexing.sync import reindex  # noqa: E402
 from matchmaker.models import Posting  # noqa: E402
+from matchmaker.ranking import Source  # noqa: E402
+from matchmaker.taxonomy import get_taxonomy  # noqa: E402
 from matchmaker.transfer import import_file  # noqa: E402
 
 K = 10
+# Feature weights of each mode (None: the product's learned ones); "plain RRF" fuses the lexical and
+# semantic channels' ranks instead (k = 60).
 MODES = {
-    "lexical only": dict(semantic=0.0, crosswalk=0.0),
-    "semantic only": dict(lexical=0.0, crosswalk=0.0),
-    "plain RRF (BM25 + e5, k=60)": dict(fusion="rrf", lexical=1.0, semantic=1.0, crosswalk=0.0, rrf_k=60.0),
-    "crosswalk only": dict(lexical=0.0, semantic=0.0),
-    "hybrid (product default)": {},
+    "lexical only": {"lexical": 1.0},
+    "semantic only": {"semantic": 1.0},
+    "plain RRF (BM25 + e5, k=60)": "rrf",
+    "crosswalk only": {"crosswalk_named": 1.0, "crosswalk_described": 1.0},
+    "hybrid (product default)": None,
 }
 
 
@@ -64,18 +73,38 @@ def metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:
 
 
 def gather_all(index, queries, weights) -> list:
-    """Every query's candidates from the index (the slow part: query embeddings, BM25, crosswalk)."""
+    """Every query's candidates and source, as search_postings reads them (the slow part)."""
     filters = SearchFilters(direction="offer")
-    return [matching.gather(index, query["query"], filters, weights) for query in queries]
+    taxonomy = get_taxonomy()
+    found = []
+    for query in queries:
+        vector = index.embedder.encode_query(query["query"])
+        source = Source(
+            intent=matching.read_need(index, query["query"], vector), sectors=taxonomy.sectors_in(query["query"])
+        )
+        found.append((matching.gather(index, query["query"], filters, weights, vector=vector), source))
+    return found
 
 
-def evaluate(candidates, queries, refs, weights) -> dict[str, dict[str, float]]:
+def rrf(candidates) -> list[int]:
+    fused = defaultdict(float)
+    for hits in (candidates.lexical, candidates.semantic):
+        for rank, hit in enumerate(hits, start=1):
+            fused[hit.id] += 1.0 / (60 + rank)
+    return sorted(fused, key=lambda doc_id: (-fused[doc_id], doc_id))
+
+
+def evaluate(candidates, queries, refs, weights, mode) -> dict[str, dict[str, float]]:
     """Score every query's candidates with these weights (fast: no index access)."""
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     counts: dict[str, int] = defaultdict(int)
-    for query, found in zip(queries, candidates, strict=True):
-        ranked, _ = matching.score(found, matching.read_query(query["query"]), weights)  # as search_postings
-        scores = metrics([refs[doc_id] for doc_id, _ in ranked[:K]], set(query["relevant_major_codes"]))
+    for query, (found, source) in zip(queries, candidates, strict=True):
+        if mode == "rrf":
+            ranked = rrf(found)
+        else:
+            changed = replace(weights, features=mode, threshold=float("-inf")) if mode else weights
+            ranked = [doc_id for doc_id, _ in matching.score(found, source, changed)[0]]
+        scores = metrics([refs[doc_id] for doc_id in ranked[:K]], set(query["relevant_major_codes"]))
         for group in ("all", query["query_type"]):
             counts[group] += 1
             for name, value in scores.items():
@@ -104,7 +133,8 @@ def main() -> None:
     parser.add_argument("--dev-eval", type=Path, default=ROOT.parent / "shared" / "dev-eval")
     parser.add_argument("--model", help="embedding model folder (default: the instance's prepared model)")
     parser.add_argument("--home", type=Path, default=ROOT / "benchmarks" / ".cache" / "relevance")
-    parser.add_argument("--sweep", action="store_true", help="also grid-search the hybrid weights")
+    parser.add_argument("--only", choices=["judged", "older"], help="run only one part")
+    parser.add_argument("--unjudged-out", type=Path, help="write the product's unjudged results here (JSONL)")
     parser.add_argument("--max-tokens", type=int, help="MATCHMAKER_EMBEDDING_MAX_TOKENS for this run")
     parser.add_argument(
         "--description-chars",
@@ -116,6 +146,10 @@ def main() -> None:
         documents.EMBEDDED_DESCRIPTION_CHARS = args.description_chars
 
     model = args.model or str(ROOT / "instance" / "models" / "multilingual-e5-small")
+    if args.only != "older":
+        judged_part(args, model)
+    if args.only == "judged":
+        return
     home = args.home
     fresh = not (home / "matchmaker.db").exists()
     home.mkdir(parents=True, exist_ok=True)
@@ -139,7 +173,7 @@ def main() -> None:
         print(f"indexed in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         refs = dict(db.session.execute(db.select(Posting.id, Posting.ref)).all())
 
-        base = matching.DEFAULT_WEIGHTS
+        base = matching.RankingWeights()
         groups = ["all", *sorted(g for g in GROUP_SIZES if g != "all")]
         print(
             f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
@@ -154,34 +188,65 @@ def main() -> None:
             started = time.perf_counter()
             candidates = gather_all(index, queries, weights)
             print(f"{label}: candidates in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            results = {
-                mode: evaluate(candidates, queries, refs, replace(weights, **change)) for mode, change in MODES.items()
-            }
+            results = {mode: evaluate(candidates, queries, refs, weights, change) for mode, change in MODES.items()}
             print(f"### {label}\n")
             print(table(results, groups) + "\n")
-            if args.sweep:
-                sweep(candidates, queries, refs, weights)
 
 
-def sweep(candidates, queries, refs, base) -> None:
-    """Grid over the main weights; prints the best few by overall nDCG@10 (tune, never special-case)."""
-    grid = {
-        "fusion": ["score", "rrf"],
-        "lexical": [0.5, 1.0],
-        "semantic": [0.5, 1.0, 1.5, 2.0],
-        "crosswalk": [0.25, 0.5, 1.0, 2.0],
-        "semantic_spread": [0.04, 0.08, 0.12],
-    }
-    scored = []
-    for values in itertools.product(*grid.values()):
-        change = dict(zip(grid, values, strict=True))
-        if change["fusion"] == "rrf" and change["semantic_spread"] != base.semantic_spread:
-            continue
-        result = evaluate(candidates, queries, refs, replace(base, **change))
-        scored.append((result["all"]["nDCG@10"], result.get("job_posting_title", {}).get("nDCG@10", 0.0), change))
-        print(f"{scored[-1][0]:.3f} {scored[-1][1]:.3f} {change}", file=sys.stderr)
-    for ndcg, titles, change in sorted(scored, key=lambda item: item[0], reverse=True)[:10]:
-        print(f"nDCG@10 {ndcg:.3f} (job titles {titles:.3f}): {change}")
+def judged_part(args, model: str) -> None:
+    """The judged sets: the product's search beside BM25, dense e5 and RRF, per group."""
+    import judged
+
+    unjudged_rows = []
+    for judged_set in judged.available_sets(ROOT, args.dev_eval):
+        home = ROOT / "benchmarks" / ".cache" / f"judged-{judged_set.corpus_digest()[:12]}"
+        context, index = judged.open_instance(home, judged_set.corpus, model)
+        refs = dict(db.session.execute(db.select(Posting.id, Posting.ref)).all())
+        offers = [
+            (p.id, f"{p.title}\n{p.description}")
+            for p in db.session.scalars(db.select(Posting).where(Posting.direction == "offer").order_by(Posting.id))
+        ]
+        started = time.perf_counter()
+        product = {
+            q["id"]: [
+                r.posting.ref
+                for r in matching.search_postings(index, q["query"], SearchFilters(direction="offer"), limit=K).results
+            ]
+            for q in judged_set.queries
+        }
+        seconds = time.perf_counter() - started
+        runs = {"product": product, **judged.baseline_runs(index, judged_set, refs, offers)}
+        scores = judged.score_runs(judged_set, runs)
+        left_out = len(judged_set.queries) - len(judged_set.answerable)
+        print(f"### judged set: {judged_set.name}\n")
+        print(
+            f"{len(judged_set.answerable)} queries with a relevant posting ({left_out} without are left out); "
+            f"product searches {seconds / len(judged_set.queries) * 1000:.0f} ms per query here; "
+            f"unjudged results in the product's top 10: {len(scores.unjudged['product'])}\n"
+        )
+        print(judged.table(scores, list(runs)) + "\n")
+        by_ref = {p.ref: p for p in db.session.scalars(db.select(Posting))}
+        for query_id, ref in scores.unjudged["product"]:
+            posting = by_ref[ref]
+            unjudged_rows.append(
+                {
+                    "set": judged_set.name,
+                    "query_id": query_id,
+                    "ref": ref,
+                    "title": posting.title,
+                    "category": posting.category,
+                    "organization": posting.organization.name,
+                    "organization_kind": posting.organization.kind,
+                    "organization_subtype": posting.organization.subtype,
+                    "description": posting.description,
+                }
+            )
+        db.session.remove()
+        context.pop()
+    if args.unjudged_out:
+        with args.unjudged_out.open("w", encoding="utf-8") as out:
+            for row in unjudged_rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -292,19 +292,27 @@ def index_status() -> None:
 @click.option("--sector", multiple=True, help="Sector code or Chinese name (repeatable).")
 @click.option("--region", help="Region code or Chinese name (a prefecture includes its counties).")
 @click.option("--kind", type=click.Choice(["enterprise", "school"]))
+@click.option("--as", "seeker", type=click.Choice(["enterprise", "school"]), help="Who searches (else the query says).")
 @click.option("--limit", default=10, show_default=True, type=int)
 @click.option("--offset", default=0, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @with_appcontext
-def search(query, direction, category, sector, region, kind, limit, offset, as_json) -> None:
+def search(query, direction, category, sector, region, kind, seeker, limit, offset, as_json) -> None:
     """Search public postings; each result says why it ranked."""
     require_current_schema()
     raw = {"q": query, "category": list(category), "sector": list(sector), "limit": limit, "offset": offset}
-    raw.update({k: v for k, v in {"direction": direction, "region": region, "kind": kind}.items() if v})
+    raw.update(
+        {k: v for k, v in {"direction": direction, "region": region, "kind": kind, "seeker": seeker}.items() if v}
+    )
     try:
         args = load_args(SearchArgsSchema(), raw)
         found = matching.search_postings(
-            get_search_index(), args["q"], matching.filters_from(args), limit=args["limit"], offset=args["offset"]
+            get_search_index(),
+            args["q"],
+            matching.filters_from(args),
+            seeker_side=args.get("seeker"),
+            limit=args["limit"],
+            offset=args["offset"],
         )
     except MatchmakerError as error:
         fail(error)

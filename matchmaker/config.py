@@ -52,7 +52,10 @@ SETTINGS: dict[str, Setting] = {
     "SMTP_STARTTLS": Setting(False, bool, "Upgrade the SMTP connection with STARTTLS."),
     "MAIL_FROM": Setting("matchmaker@localhost", str, "Sender address of notification e-mails."),
     "MATCH_NOTIFY_SCORE": Setting(
-        2.0, float, "Ranking score from which a new posting is announced to its counterparts as a new match."
+        None,
+        float,
+        "Ranking score from which a new posting is announced to its counterparts as a new match; "
+        "default the learned score above which most judged results were worth contacting.",
     ),
     "SCHEDULE_TIME_LIMIT": Setting(
         10.0,

@@ -9,6 +9,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from matchmaker.taxonomy import Taxonomy
@@ -110,21 +111,29 @@ def region_signal(level: str, label: str | None, contribution: float) -> dict[st
     }
 
 
-def category_signal(
-    need: str, offer: str, taxonomy: Taxonomy, contribution: float, job_title: str | None = None
-) -> dict[str, Any]:
-    read_as = f"按岗位名称「{job_title}」识别为人才需求；" if job_title else ""
+def category_signal(read_as: str, need: str, offer: str, taxonomy: Taxonomy, contribution: float) -> dict[str, Any]:
+    """The need as it was read ("读作企业的人才需求（把握 92%）") and the kind of offer that answers it."""
     names = taxonomy.categories[need].name, taxonomy.categories[offer].name
     return {
         "name": "category",
-        "detail_zh": f"{read_as}类别互补：{names[0]}需求 ↔ {names[1]}供给",
-        "detail": (f"read as a talent need for {job_title}; " if job_title else "")
-        + f"complementary categories: {need} need ↔ {offer} offer",
+        "detail_zh": f"{read_as}；{names[1]}供给可以答复",
+        "detail": f"complementary categories: {need} need ↔ {offer} offer",
         "contribution": round(contribution, 6),
     }
 
 
-def freshness_signal(age_days: int, contribution: float) -> dict[str, Any]:
+def needs_sought_signal(read_as: str, contribution: float) -> dict[str, Any]:
+    """A need found by a search for needs: the query read as that kind of need ("读作企业的学徒需求")."""
+    return {
+        "name": "category",
+        "detail_zh": f"{read_as}，与此需求同类",
+        "detail": "the query reads as this kind of need",
+        "contribution": round(contribution, 6),
+    }
+
+
+def freshness_signal(published_at: str, contribution: float) -> dict[str, Any]:
+    age_days = max(0, (datetime.now(UTC) - datetime.fromisoformat(published_at)).days)
     when = "今天发布" if age_days == 0 else f"{age_days} 天前发布"
     return {
         "name": "freshness",

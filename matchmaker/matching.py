@@ -1,29 +1,45 @@
-"""Search and matching: build the query, gather candidates from the index, rank, explain, hydrate.
+"""Search and matching: read the need, gather candidates from the index, rank, explain, hydrate.
 
-Candidates come from three channels of the search backend under the same hard filters:
-lexical (BM25 over jieba tokens), semantic (embedding similarity) and crosswalk (programs
-tagged with the majors that lead to the occupations a text names). Their scores are fused
-(indexing.fusion), then structured signals (complementary category, shared sectors,
-region proximity, freshness) add small, explained boosts. Results are hydrated from the
-database in rank order.
+Every search and match reads what is sought as a need (matchmaker.intent: who asks, for
+what kind of counterpart), from the query text, the seeker's side when known, or the posting
+being matched. Candidates come from three channels of the search backend under the same
+hard filters: lexical (BM25 over jieba tokens), semantic (embedding similarity) and
+crosswalk (postings tagged with majors and occupations the text names). matchmaker.ranking
+turns each candidate into explainable features — channel scores, whether it answers the
+need from the other side, sectors, region, freshness — and scores them with learned
+weights. Results below the learned threshold are not shown (so nonsense finds nothing and
+`total` counts what passed), one organization's near-identical postings are shown once,
+and at most a few of one organization fill the first page. Results are hydrated from the
+database in rank order. /search, the API, posting and organization matches, event
+recommendations and the CLI all run this one path.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from matchmaker import intent, ranking
 from matchmaker.errors import InvalidInput, MatchmakerError, Message
-from matchmaker.explain import Evidence, category_signal, explain, freshness_signal, region_signal, sector_signal
+from matchmaker.explain import (
+    Evidence,
+    category_signal,
+    explain,
+    freshness_signal,
+    needs_sought_signal,
+    region_signal,
+    sector_signal,
+)
 from matchmaker.extensions import db
 from matchmaker.indexing import fusion
 from matchmaker.indexing.base import (
@@ -39,39 +55,34 @@ from matchmaker.indexing.base import (
 from matchmaker.indexing.documents import embedding_text
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import backlog, require_current_index
+from matchmaker.intent import Intent
 from matchmaker.models import Organization, Posting, local_today
-from matchmaker.taxonomy import get_taxonomy
+from matchmaker.ranking import Offer, Source, Weights, learned_weights
+from matchmaker.taxonomy import Taxonomy, get_taxonomy
 from matchmaker.text import crosswalk
 from matchmaker.text.tokenizer import tokenize
 
-CROSSWALK_SOURCES = crosswalk.SOURCES
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
-JOB_TITLE_SCORE = 0.9  # crosswalk score of an occupation named by a job title in the text
+SIDE_NAMES = {"enterprise": "企业", "school": "院校"}
 
 
 @dataclass(frozen=True)
 class RankingWeights:
-    """How the channels and signals combine; measured on the relevance set (docs/BENCHMARKS.md)."""
+    """The candidate gathering's parameters and the learned feature weights (matchmaker.ranking)."""
 
-    fusion: str = "score"  # "score" (weighted sum of scaled scores) or "rrf"
-    lexical: float = 0.5
-    semantic: float = 1.0
-    crosswalk: float = 1.5
-    rrf_k: float = 60.0
-    semantic_spread: float = 0.04  # cosine distance below the query's best at which similarity counts 0
+    features: dict[str, float] = field(default_factory=lambda: dict(learned_weights().features))
+    threshold: float = field(default_factory=lambda: learned_weights().threshold)
+    semantic_spread: float = 0.04  # cosine below the query's best at which the semantic feature reaches 0
     candidates: int = 200  # per channel
     crosswalk_tags: int = 60  # strongest crosswalk tags looked up per query
-    crosswalk_sources: tuple[str, ...] = CROSSWALK_SOURCES  # evidence the crosswalk may use
-    category: float = 0.5  # the result answers the need (complementarity table)
-    sector: float = 0.05  # per shared sector, at most two
-    county: float = 0.06
-    prefecture: float = 0.04
-    province: float = 0.01
-    freshness: float = 0.02  # at publication, halving every 90 days
+    crosswalk_sources: tuple[str, ...] = crosswalk.SOURCES  # evidence the crosswalk may use
+    per_organization: int = 3  # at most this many of one organization on the first page
+    filler_share: float = 0.25  # query words found in more of the documents match nothing (招聘, 技术 …)
 
-
-DEFAULT_WEIGHTS = RankingWeights()
+    @property
+    def ranking(self) -> Weights:
+        return Weights(self.features, self.threshold)
 
 
 class SearchUnavailable(MatchmakerError):
@@ -96,23 +107,6 @@ class SearchResults:
     index: dict[str, Any] = field(default_factory=dict)  # how far behind the database the index is
 
 
-@dataclass(frozen=True)
-class Source:
-    """What a match starts from: a posting, or a query read as a need. Drives the signals."""
-
-    category: str
-    sectors: tuple[str, ...]
-    region_code: str | None
-    direction: str
-    job_title: str | None = None  # set when the category was read from a job title in a query
-
-
-def read_query(text: str) -> Source | None:
-    """A query that names a job title is a talent need: offers that answer such needs rank first."""
-    named = [m for m in crosswalk.recognize_occupations(text, limit=1) if m.score >= JOB_TITLE_SCORE]
-    return Source("talent", (), None, "need", job_title=named[0].name) if named else None
-
-
 def filters_from(args: dict[str, Any]) -> SearchFilters:
     """Hard filters from parsed search arguments (SearchArgsSchema); a prefecture includes its counties."""
     region = args.get("region")
@@ -125,22 +119,49 @@ def filters_from(args: dict[str, Any]) -> SearchFilters:
     )
 
 
+def seeker_side(chosen: str | None, user: Any) -> str | None:
+    """The searcher's side: as chosen (我是企业 / 我是院校), else their organization's kind, else unknown."""
+    if chosen in SIDE_NAMES:
+        return chosen
+    organization = getattr(user, "organization", None)
+    return organization.kind if organization is not None else None
+
+
+def read_need(index: SearchIndex, text: str, vector: np.ndarray, seeker_side: str | None = None) -> Intent:
+    """What a query asks for, as a need: side and category probabilities (the side fixed when known)."""
+    home = Path(current_app.config["MATCHMAKER_HOME"]) if has_app_context() else None
+    reading = intent.model_for(index.embedder, home).read(text, vector)
+    return reading.with_side(seeker_side) if seeker_side in SIDE_NAMES else reading
+
+
 def search_postings(
     index: SearchIndex,
     query: str,
     filters: SearchFilters,
     *,
+    seeker_side: str | None = None,
     limit: int = 20,
     offset: int = 0,
-    weights: RankingWeights = DEFAULT_WEIGHTS,
+    weights: RankingWeights | None = None,
 ) -> SearchResults:
-    """Public postings matching a free-text query under hard filters, best first, explained."""
+    """Public postings matching a free-text query under hard filters, best first, explained.
+
+    `seeker_side` is the searcher's side when known (a logged-in member's organization, or the
+    我是企业 / 我是院校 choice); otherwise the query text says it.
+    """
     text = _check_query(query)
     _check_page(limit, offset)
+    weights = weights or RankingWeights()
     filters = replace(filters, valid_on=local_today())
-    source = read_query(text)
-    info = {"q": text, "read_as": {"category": source.category, "job_title": source.job_title} if source else None}
-    return _run(index, text, filters, source, limit, offset, weights, info)
+    vector = index.embedder.encode_query(text)
+    needs_sought = filters.direction == "need"
+    if needs_sought and seeker_side in SIDE_NAMES:  # a school looking for needs seeks enterprises' needs
+        seeker_side = next(side for side in SIDE_NAMES if side != seeker_side)
+    need = read_need(index, text, vector, seeker_side)
+    source = Source(intent=need, sectors=get_taxonomy().sectors_in(text), needs_sought=needs_sought)
+    side, category, p = need.best()
+    info = {"q": text, "read_as": {"side": side, "category": category, "probability": round(p, 3), "from": need.source}}
+    return _run(index, text, filters, source, limit, offset, weights, info, vector=vector)
 
 
 def match_posting(
@@ -149,19 +170,23 @@ def match_posting(
     *,
     limit: int = 20,
     offset: int = 0,
-    weights: RankingWeights = DEFAULT_WEIGHTS,
+    weights: RankingWeights | None = None,
     among: tuple[int, ...] = (),
 ) -> SearchResults:
-    """The complementary postings of the other side for one posting, best first, explained.
+    """The postings of the other side that answer one posting (or that it answers), best first, explained.
 
     `among` limits the counterparts to these organizations (e.g. an event's participants).
     """
     _check_page(limit, offset)
     taxonomy = get_taxonomy()
+    org = posting.organization
     if posting.direction == "need":
         direction, categories = "offer", taxonomy.offer_categories_for(posting.category)
+        source = Source(intent=Intent.known(org.kind, posting.category))
     else:
         direction, categories = "need", taxonomy.need_categories_for(posting.category)
+        source = Source(offer=Offer(org.kind, org.subtype, posting.category))
+    source = replace(source, sectors=tuple(posting.sectors), region_code=posting.region_code)
     filters = SearchFilters(
         direction=direction,
         categories=tuple(categories),
@@ -169,7 +194,6 @@ def match_posting(
         organization_ids=among,
         valid_on=local_today(),
     )
-    source = Source(posting.category, tuple(posting.sectors), posting.region_code, posting.direction)
     return _run(
         index,
         embedding_text(posting),
@@ -177,7 +201,7 @@ def match_posting(
         source,
         limit,
         offset,
-        weights,
+        weights or RankingWeights(),
         {"posting_id": posting.id, "direction": direction, "categories": list(categories)},
     )
 
@@ -203,15 +227,21 @@ def _run(
     index: SearchIndex,
     text: str,
     filters: SearchFilters,
-    source: Source | None,
+    source: Source,
     limit: int,
     offset: int,
     weights: RankingWeights,
     query_info: dict[str, Any],
+    *,
+    vector: np.ndarray | None = None,
 ) -> SearchResults:
     _require_usable(index)
     try:
-        ranked, evidence = rank(index, text, filters, source, weights)
+        found = gather(index, text, filters, weights, vector=vector)
+        ranked, evidence = score(found, source, weights)
+        ranked = diversify(
+            ranked, found.documents, first_page=max(limit, 10), per_organization=weights.per_organization
+        )
         facets = index.backend.facets([doc_id for doc_id, _ in ranked])
     except IndexMissing as exc:
         raise SearchUnavailable(
@@ -244,21 +274,24 @@ class Candidates:
     semantic: list[SemanticHit]
     tagged: list[TaggedHit]
     tag_info: dict[str, tuple[float, str]]  # crosswalk tag → (weight, explanation)
+    named_tags: frozenset[str]  # the tags that come from what the text names (not from guesses)
     documents: dict[int, IndexDocument]
+    known_words: bool = True  # whether any of the text's words is in the index at all
 
 
 def gather(
     index: SearchIndex,
     text: str,
     filters: SearchFilters,
-    weights: RankingWeights = DEFAULT_WEIGHTS,
+    weights: RankingWeights | None = None,
     *,
     vector: np.ndarray | None = None,
 ) -> Candidates:
     """Ask the backend's three channels for candidates under the same hard filters.
 
-    `vector` is the text's query embedding when the caller already has it (benchmarks).
+    `vector` is the text's query embedding when the caller already has it.
     """
+    weights = weights or RankingWeights()
     backend, n = index.backend, weights.candidates
 
     def semantic_hits() -> list[SemanticHit]:
@@ -268,17 +301,30 @@ def gather(
     # crosswalk lookups, which roughly halves a query's latency on two cores (docs/BENCHMARKS.md).
     semantic = _side_thread().submit(semantic_hits)
     tokens = tokenize(text)
-    lexical = backend.lexical(tokens, filters, n) if tokens else []
+    frequencies = backend.document_frequencies(tokens) if tokens else {}
+    known = [t for t in tokens if frequencies.get(t)]
+    # Words most documents carry (招聘, 技术, 专业 …) say nothing about which one is meant.
+    documents_total = max(1, backend.status().documents)
+    telling = [t for t in known if frequencies[t] / documents_total <= weights.filler_share] or known
+    lexical = backend.lexical(telling, filters, n) if telling else []
     tag_info = {
         tag: (weight, why)
         for tag, weight, why in crosswalk.query_tags(
             text, sources=weights.crosswalk_sources, limit=weights.crosswalk_tags
         )
     }
+    named = frozenset(
+        tag
+        for tag, _, _ in crosswalk.query_tags(
+            text, sources=weights.crosswalk_sources, limit=weights.crosswalk_tags, described=False
+        )
+    )
     tagged = backend.tagged(list(tag_info), filters, n) if tag_info else []
     semantic = semantic.result()
     ids = {h.id for h in lexical} | {h.id for h in semantic} | {h.id for h in tagged}
-    return Candidates(lexical, semantic, tagged, tag_info, backend.documents(list(ids)))
+    return Candidates(
+        lexical, semantic, tagged, tag_info, named, backend.documents(list(ids)), known_words=bool(known or tag_info)
+    )
 
 
 @functools.cache
@@ -287,114 +333,156 @@ def _side_thread() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="semantic")
 
 
-def score(
-    candidates: Candidates, source: Source | None, weights: RankingWeights = DEFAULT_WEIGHTS
-) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
-    """Fuse the channels and add the signals: all candidates, best first, with their evidence. Pure."""
+def channel_values(candidates: Candidates, weights: RankingWeights) -> tuple[dict[int, dict[str, float]], dict]:
+    """Each candidate's channel features (lexical, semantic, crosswalk named/described), and its evidence."""
     evidence: dict[int, Evidence] = defaultdict(Evidence)
+    values: dict[int, dict[str, float]] = defaultdict(dict)
+    best_lexical = max((h.score for h in candidates.lexical), default=0.0)
     for position, hit in enumerate(candidates.lexical, start=1):
         ev = evidence[hit.id]
         ev.lexical_rank, ev.lexical_score, ev.matched_terms = position, hit.score, hit.matched_terms
+        if best_lexical > 0:
+            values[hit.id]["lexical"] = max(hit.score, 0.0) / best_lexical
     relative = fusion.relative_similarities({h.id: h.similarity for h in candidates.semantic}, weights.semantic_spread)
     for position, hit in enumerate(candidates.semantic, start=1):
         ev = evidence[hit.id]
         ev.semantic_rank, ev.similarity, ev.relative_similarity = position, hit.similarity, relative[hit.id]
-    crosswalk_scores: dict[int, float] = {}
+        values[hit.id]["semantic"] = relative[hit.id]
     for hit in candidates.tagged:
-        links = sorted((candidates.tag_info[t] for t in hit.tags if t in candidates.tag_info), reverse=True)
-        if links:
-            reasons: dict[str, float] = {}
-            for weight, why in links:  # different tags can give the same reason: say it once
-                reasons.setdefault(why, weight)
-            evidence[hit.id].crosswalk = list(reasons.items())
-            crosswalk_scores[hit.id] = links[0][0]
-
-    channel_weights = {"lexical": weights.lexical, "semantic": weights.semantic, "crosswalk": weights.crosswalk}
-    if weights.fusion == "rrf":
-        contributions = fusion.reciprocal_rank_fusion(
-            {
-                "lexical": [h.id for h in candidates.lexical],
-                "semantic": [h.id for h in candidates.semantic],
-                "crosswalk": sorted(crosswalk_scores, key=lambda doc_id: (-crosswalk_scores[doc_id], doc_id)),
-            },
-            channel_weights,
-            k=weights.rrf_k,
+        links = sorted(
+            ((*candidates.tag_info[t], t in candidates.named_tags) for t in hit.tags if t in candidates.tag_info),
+            reverse=True,
         )
-    else:
-        contributions = fusion.score_fusion(
-            {
-                "lexical": {h.id: h.score for h in candidates.lexical},
-                "semantic": relative,
-                "crosswalk": crosswalk_scores,
-            },
-            channel_weights,
-        )
-    for doc_id, parts in contributions.items():
-        evidence[doc_id].contributions = dict(parts)
+        if not links:
+            continue
+        reasons: dict[str, float] = {}
+        for weight, why, _ in links:  # different tags can give the same reason: say it once
+            reasons.setdefault(why, weight)
+        evidence[hit.id].crosswalk = list(reasons.items())
+        named = max((weight for weight, _, is_named in links if is_named), default=0.0)
+        values[hit.id]["crosswalk_named"] = named
+        values[hit.id]["crosswalk_described"] = max(0.0, links[0][0] - named)
+    return values, evidence
 
+
+def score(
+    candidates: Candidates, source: Source, weights: RankingWeights | None = None
+) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
+    """Every candidate's features, scored and explained: those above the threshold, best first. Pure."""
+    weights = weights or RankingWeights()
+    if not candidates.known_words:  # no word of the text is in the index and no crosswalk link: nonsense
+        return [], {}
+    taxonomy = get_taxonomy()
+    channels, evidence = channel_values(candidates, weights)
     now = datetime.now(UTC)
-    for doc_id, ev in evidence.items():
-        document = candidates.documents.get(doc_id)
-        if document is not None:
-            _add_signals(ev, document, source, weights, now)
-    ranked = sorted(
-        ((doc_id, fusion.total(ev.contributions)) for doc_id, ev in evidence.items() if doc_id in candidates.documents),
-        key=lambda item: (-item[1], item[0]),
-    )
+    documents = {doc_id: candidates.documents[doc_id] for doc_id in channels if doc_id in candidates.documents}
+    floor = min((ranking.freshness(d.published_at, now) for d in documents.values()), default=0.0)
+    model = weights.ranking
+    ranked = []
+    for doc_id, document in documents.items():
+        values = ranking.features(document, source, channels[doc_id], taxonomy, freshness_floor=floor, now=now)
+        ev = evidence[doc_id]
+        ev.contributions = model.score(values)
+        ev.signals = signals(values, ev.contributions, document, source, taxonomy)
+        total = fusion.total(ev.contributions)
+        if total >= model.threshold:
+            ranked.append((doc_id, total))
+    ranked.sort(key=lambda item: (-item[1], item[0]))
     return ranked, dict(evidence)
 
 
-def rank(
-    index: SearchIndex,
-    text: str,
-    filters: SearchFilters,
-    source: Source | None,
-    weights: RankingWeights = DEFAULT_WEIGHTS,
-) -> tuple[list[tuple[int, float]], dict[int, Evidence]]:
-    """All candidates for a text, best first, with the evidence behind each score."""
-    return score(gather(index, text, filters, weights), source, weights)
-
-
-def _add_signals(
-    ev: Evidence, document: IndexDocument, source: Source | None, weights: RankingWeights, now: datetime
-) -> None:
+def feature_table(candidates: Candidates, source: Source, weights: RankingWeights | None = None):
+    """(document ids, their feature values in ranking.FEATURES order): what training fits weights to."""
+    weights = weights or RankingWeights()
     taxonomy = get_taxonomy()
-    if source is not None and document.direction != source.direction:
-        need, offer = (
-            (source.category, document.category) if source.direction == "need" else (document.category, source.category)
-        )
-        if offer in taxonomy.offer_categories_for(need):
-            ev.contributions["category"] = weights.category
-            ev.signals.append(category_signal(need, offer, taxonomy, weights.category, source.job_title))
-    if source is not None:
+    channels, _ = channel_values(candidates, weights)
+    now = datetime.now(UTC)
+    documents = {doc_id: candidates.documents[doc_id] for doc_id in channels if doc_id in candidates.documents}
+    floor = min((ranking.freshness(d.published_at, now) for d in documents.values()), default=0.0)
+    ids = sorted(documents)
+    rows = [ranking.features(documents[i], source, channels[i], taxonomy, freshness_floor=floor, now=now) for i in ids]
+    return ids, np.array([[row[name] for name in ranking.FEATURES] for row in rows], dtype=np.float64)
+
+
+def signals(
+    values: dict[str, float],
+    contributions: dict[str, float],
+    document: IndexDocument,
+    source: Source,
+    taxonomy: Taxonomy,
+) -> list[dict[str, Any]]:
+    """The explained signals of one result: why it answers the need, and sector, region and freshness."""
+    found = []
+    if values["answers"]:
+        found.append(answer_signal(document, source, taxonomy, contributions.get("answers", 0.0)))
+    if values["own_side"] >= 0.5:
+        found.append(own_side_signal(document, taxonomy, contributions.get("own_side", 0.0)))
+    if values["sector"]:
         shared = [s for s in source.sectors if s in document.sectors]
-        if shared:
-            value = weights.sector * min(len(shared), 2)
-            ev.contributions["sector"] = value
-            ev.signals.append(sector_signal(shared, taxonomy, value))
-        level = _region_level(source.region_code, document.region_code)
-        if level:
-            value = getattr(weights, level)
-            ev.contributions["region"] = value
-            ev.signals.append(region_signal(level, taxonomy.region_label(document.region_code), value))
-    if document.published_at and weights.freshness:
-        age = max(0, (now - datetime.fromisoformat(document.published_at)).days)
-        value = weights.freshness * math.pow(0.5, age / 90)
-        ev.contributions["freshness"] = value
-        ev.signals.append(freshness_signal(age, value))
+        found.append(sector_signal(shared, taxonomy, contributions.get("sector", 0.0)))
+    if values["region"]:
+        level = ranking.region_level(taxonomy, source.region_code, document.region_code)
+        found.append(
+            region_signal(level, taxonomy.region_label(document.region_code), contributions.get("region", 0.0))
+        )
+    if values["freshness"] and contributions.get("freshness"):
+        found.append(freshness_signal(document.published_at, contributions["freshness"]))
+    return found
 
 
-def _region_level(a: str | None, b: str | None) -> str | None:
-    """How close two regions are: the same county, the same prefecture, or both in the province."""
-    if not a or not b:
-        return None
-    regions = get_taxonomy().regions
-    if a == b and regions[a].level == "county":
-        return "county"
-    pa, pb = regions[a].prefecture, regions[b].prefecture
-    if pa and pa == pb:
-        return "prefecture"
-    return "province"
+def answer_signal(document: IndexDocument, source: Source, taxonomy: Taxonomy, contribution: float) -> dict[str, Any]:
+    """ "读作企业的人才需求；院校的专业供给答复此类需求" — the need as read, and the kind of offer answering it."""
+    if source.intent is not None and source.needs_sought:
+        need = document.category
+        p = source.intent.probabilities.get((document.kind, need), 0.0)
+        stated = f"{SIDE_NAMES.get(document.kind, document.kind)}的{taxonomy.categories[need].name}需求"
+        return needs_sought_signal(f"读作{stated}（把握 {p:.0%}）", contribution)
+    if source.intent is not None:
+        side, need, p = source.intent.best()
+        offer = document.category
+        stated = f"{SIDE_NAMES[side]}的{taxonomy.categories[need].name}需求"
+        read_as = stated if source.intent.source == "posting" else f"读作{stated}（把握 {p:.0%}）"
+    else:
+        side, need, offer = document.kind, document.category, source.offer.category
+        read_as = f"{SIDE_NAMES.get(side, side)}的{taxonomy.categories[need].name}需求"
+    return category_signal(read_as, need, offer, taxonomy, contribution)
+
+
+def own_side_signal(document: IndexDocument, taxonomy: Taxonomy, contribution: float) -> dict[str, Any]:
+    name = SIDE_NAMES.get(document.kind, document.kind)
+    return {
+        "name": "own_side",
+        "detail_zh": f"发布方与您同为{name}（同类机构的发布，不是对接方）",
+        "detail": f"posted by another {document.kind}: the seeker's own side, not a counterpart",
+        "contribution": round(contribution, 6),
+    }
+
+
+def diversify(
+    ranked: list[tuple[int, float]], documents: dict[int, IndexDocument], *, first_page: int, per_organization: int
+) -> list[tuple[int, float]]:
+    """One organization's near-identical postings once; at most `per_organization` of one on the first page."""
+    seen: set[tuple[int, str]] = set()
+    page: list[tuple[int, float]] = []
+    later: list[tuple[int, float]] = []
+    shown: dict[int, int] = defaultdict(int)
+    for doc_id, value in ranked:
+        document = documents[doc_id]
+        key = (document.organization_id, _title_key(document.title))
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(page) < first_page and shown[document.organization_id] < per_organization:
+            page.append((doc_id, value))
+            shown[document.organization_id] += 1
+        else:
+            later.append((doc_id, value))
+    return page + later
+
+
+def _title_key(title: str) -> str:
+    """A title without spaces, punctuation and numbering: near-identical titles compare equal."""
+    return "".join(c for c in title if c.isalnum() and not c.isdigit()).lower()
 
 
 def _hydrate(ids: Sequence[int]) -> dict[int, Posting]:
@@ -417,8 +505,8 @@ def _require_usable(index: SearchIndex) -> None:
     except IndexStale as exc:
         raise SearchUnavailable(
             Message(
-                "搜索索引由另一个向量模型建立，请运行 `matchmaker reindex`。",
-                "The search index was built with another embedding model: run `matchmaker reindex`.",
+                "搜索索引由另一个向量模型或版本建立，请运行 `matchmaker reindex`。",
+                "The search index was built with another embedding model or schema: run `matchmaker reindex`.",
             )
         ) from exc
 

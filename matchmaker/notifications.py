@@ -120,10 +120,14 @@ def announce_later(posting: Posting) -> None:
 @handler("announce_matches", batch_size=5)
 def _announce_job(job: Job, shared: Any) -> None:
     from matchmaker.indexing import get_search_index
+    from matchmaker.ranking import learned_weights
 
     posting = db.session.get(Posting, job.payload["posting_id"])
     if posting is not None:
-        told = announce_matches(posting, get_search_index(), current_app.config["MATCHMAKER_MATCH_NOTIFY_SCORE"])
+        threshold = current_app.config["MATCHMAKER_MATCH_NOTIFY_SCORE"]
+        if threshold is None:
+            threshold = learned_weights().announce
+        told = announce_matches(posting, get_search_index(), threshold)
         job.result = {"told": told}
 
 

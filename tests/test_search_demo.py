@@ -57,7 +57,8 @@ def test_cnc_need_is_matched_with_programs_and_the_crosswalk_says_why(demo, cli,
 
     found = json.loads(result.output)
     titles = [r["title"] for r in found["results"][:5]]
-    assert all("数控" in title or "机械" in title for title in titles[:3]), titles
+    cnc_majors = ("数控", "机械", "数字化设计与制造")
+    assert all(any(major in title for major in cnc_majors) for title in titles[:3]), titles
     first = found["results"][0]["explanation"]
     assert any("→" in link["explanation"] for link in first["crosswalk"])
     assert {s["name"] for s in first["signals"]} >= {"category"}
@@ -68,3 +69,58 @@ def test_tea_apprenticeship_finds_tea_programs_nearby_first(demo, cli):
 
     assert found["results"] and "茶" in found["results"][0]["title"]
     assert all(r["region"]["code"].startswith("5203") for r in found["results"])
+
+
+def school_member_token(app, make_user, subtype="高职院校"):
+    from matchmaker.extensions import db
+    from matchmaker.models import Organization
+
+    with app.app_context():
+        school = db.session.scalar(
+            db.select(Organization).where(Organization.kind == "school", Organization.subtype == subtype).limit(1)
+        )
+        _, token = make_user(role="member", org=school)
+    return token
+
+
+def test_a_schools_mentor_need_gets_enterprises_mentor_offers_first(demo, app, client, make_user):
+    token = school_member_token(app, make_user)
+
+    found = client.get(
+        "/api/v1/search",
+        query_string={"q": "护理专业聘请医院护士长担任产业导师", "direction": "offer"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).get_json()
+
+    assert found["query"]["read_as"]["side"] == "school"
+    assert found["query"]["read_as"]["category"] == "mentor"
+    first = found["results"][0]
+    assert (first["organization"]["kind"], first["category"]) == ("enterprise", "mentor"), first["title"]
+    assert "母婴护理" in first["title"] or "护理" in first["description"]
+    # The asker's own side does not fill the list: other schools' programs stay off the first page.
+    assert all(r["organization"]["kind"] != "school" for r in found["results"][:10])
+
+
+def test_nonsense_finds_nothing_and_says_so(demo, client):
+    for query in ("asdkjhasd", "*"):
+        found = client.get("/api/v1/search", query_string={"q": query}).get_json()
+        assert (found["results"], found["total"]) == ([], 0), query
+
+
+def test_the_crosswalk_link_shows_the_words_that_named_the_occupation(demo, cli):
+    found = search(cli, "招聘数控车工3名，要求会编程", "--direction", "offer")
+
+    first = found["results"][0]
+    links = [link["explanation"] for link in first["explanation"]["crosswalk"]]
+    assert links and "数控车工" in links[0], links
+    assert first["organization"]["kind"] == "school"
+
+
+def test_filler_words_are_neither_matched_nor_highlighted(demo, cli):
+    found = search(cli, "招聘技术人员 欢迎联系", "--direction", "offer", "--limit", "20")
+
+    assert found["results"]
+    for result in found["results"]:
+        lexical = result["explanation"]["lexical"] or {"matched_terms": []}
+        assert not {"招聘", "欢迎"} & set(lexical["matched_terms"])
+        assert "<mark>招聘</mark>" not in result["explanation"]["snippet_html"]

@@ -23,6 +23,13 @@ class SearchArgsSchema(PageWindowSchema):
     sector = fields.List(SectorCode(), load_default=list, metadata={"description": "Any of these sectors."})
     region = RegionCode(metadata={"description": "A prefecture includes its counties."})
     kind = Choice(KINDS, metadata={"description": "Kind of the posting's organization."})
+    seeker = Choice(
+        KINDS,
+        metadata={
+            "description": "Who searches (enterprise or school): their own side's postings rank low. Default: the "
+            "token's organization; without one, the query's wording says."
+        },
+    )
 
 
 class ResultSchema(Schema):

@@ -171,7 +171,7 @@ def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
     expect(first.locator(".snippet mark").first).to_be_visible()  # the matched words, highlighted
     reasons = first.locator(".why > p")
     expect(reasons).to_contain_text(re.compile(r"推荐理由：关键词匹配：[^；]*数控"))
-    expect(reasons).to_contain_text("类别互补：人才需求 ↔ 专业与课程供给")
+    expect(reasons).to_contain_text("企业的人才需求；专业与课程供给可以答复")
     expect(reasons).to_contain_text("共同产业：先进装备制造")
     first.locator(".why summary").click()
     expect(first.get_by_text("综合得分")).to_be_visible()

@@ -227,7 +227,7 @@ def test_a_new_need_leads_to_the_complementary_school_program_with_reasons(login
 
     assert "已发布" in page and "数控技术专业" in page and "贵州装备职业学院" in page
     assert "数控技术导师" not in page
-    assert "推荐理由" in page and "类别互补：人才需求 ↔ 专业与课程供给" in page
+    assert "推荐理由" in page and "企业的人才需求；专业与课程供给可以答复" in page
     assert "同一区县" in page and "共同产业：先进装备制造" in page
     assert "<mark>数控</mark>" in page or "<mark>数控技术</mark>" in page
     assert f'name="counterpart_id" value="{program.id}"' in page

@@ -80,8 +80,8 @@ def test_facets_link_to_filters_with_counts_and_filters_apply(client, make_org, 
 
 def test_search_pages_through_results(client, make_org, make_posting):
     school = make_org(kind="school")
-    for n in range(5):
-        make_posting(school, title=f"数控技术专业{n}号班")
+    for n in range(5):  # distinct titles: near-identical postings of one organization are shown once
+        make_posting(school, title=f"数控技术专业{'甲乙丙丁戊'[n]}班")
 
     first = text(client.get("/search?q=数控技术&limit=2"))
     next_href = [href for href, label in links(first) if label == "下一页"]
@@ -185,7 +185,7 @@ def test_a_posting_page_shows_the_posting_and_its_matches_with_reasons(client, m
     assert "招聘数控车床操作工" in page and "贵阳精工机械有限公司" in page and "12" in page
     assert "熟悉数控编程。\n能看懂零件图。" in page  # line breaks kept (CSS pre-line)
     assert "可能满足此需求的供给" in page and f'href="/postings/{offer.id}"' in page
-    assert "类别互补：人才需求 ↔ 专业与课程供给" in page and "同一区县" in page
+    assert "企业的人才需求；专业与课程供给可以答复" in page and "同一区县" in page
 
 
 def test_non_public_postings_are_hidden_except_from_their_managers(client, make_org, make_user, make_posting):

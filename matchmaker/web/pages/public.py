@@ -77,7 +77,12 @@ def search():
         return _search_page(args, browse=page)
     try:
         found = matching.search_postings(
-            get_search_index(), args["q"], matching.filters_from(args), limit=args["limit"], offset=args["offset"]
+            get_search_index(),
+            args["q"],
+            matching.filters_from(args),
+            seeker_side=matching.seeker_side(args.get("seeker"), viewer()),
+            limit=args["limit"],
+            offset=args["offset"],
         )
     except InvalidInput as error:
         return _search_page(args, errors=field_errors(error)), error.status
@@ -154,7 +159,7 @@ def _search_page(
     """The search page for parsed arguments, or (args None) for raw ones that did not validate."""
     errors = errors or {}
     if args is None:  # keep what the visitor typed, minus the filters that were wrong
-        values = {"q": request.args.get("q", ""), "direction": request.args.get("direction", "")}
+        values = {name: request.args.get(name, "") for name in ("q", "direction", "seeker")}
         hidden = [
             (name, value)
             for name in (*KEPT_FILTERS, "limit")
@@ -163,7 +168,7 @@ def _search_page(
             if value.strip()
         ]
     else:
-        values = {"q": args.get("q", ""), "direction": args.get("direction", "")}
+        values = {"q": args.get("q", ""), "direction": args.get("direction", ""), "seeker": args.get("seeker") or ""}
         hidden = [(name, value) for name in KEPT_FILTERS for value in _as_list(args.get(name))]
         if args["limit"] != DEFAULT_LIMIT:
             hidden.append(("limit", str(args["limit"])))

@@ -65,6 +65,7 @@ from matchmaker.text.tokenizer import tokenize
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
 SIDE_NAMES = {"enterprise": "企业", "school": "院校"}
+FILLER_MIN_DOCUMENTS = 200  # below this many postings, document frequencies do not tell filler words
 
 
 @dataclass(frozen=True)
@@ -303,9 +304,12 @@ def gather(
     tokens = tokenize(text)
     frequencies = backend.document_frequencies(tokens) if tokens else {}
     known = [t for t in tokens if frequencies.get(t)]
-    # Words most documents carry (招聘, 技术, 专业 …) say nothing about which one is meant.
-    documents_total = max(1, backend.status().documents)
-    telling = [t for t in known if frequencies[t] / documents_total <= weights.filler_share] or known
+    # Words most documents carry (技术, 专业 …) say nothing about which one is meant; in a
+    # small index a share says nothing either.
+    documents_total = backend.status().documents
+    telling = known
+    if documents_total >= FILLER_MIN_DOCUMENTS:
+        telling = [t for t in known if frequencies[t] / documents_total <= weights.filler_share] or known
     lexical = backend.lexical(telling, filters, n) if telling else []
     tag_info = {
         tag: (weight, why)

@@ -24,13 +24,15 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
+def live_server(app, use_embedder, real_embedder) -> Iterator[str]:
     """The test app on a free local port, in a thread, with its worker in another, as `matchmaker serve`
     runs them; yields its base URL.
 
-    CSRF protection is on, as in production: the browser submits the forms with their real tokens.
+    CSRF protection is on, as in production: the browser submits the forms with their real tokens. The
+    index uses the real embedding model: what the pages list is what a user would be shown.
     """
     app.config["WTF_CSRF_ENABLED"] = True
+    use_embedder(real_embedder)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

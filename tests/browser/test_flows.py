@@ -361,7 +361,7 @@ def test_home_and_search_with_facets_at_phone_and_desktop_widths(live_server, ne
     screenshots(page, "home")
 
     page.set_viewport_size(PHONE)
-    page.get_by_label("搜索内容").fill("数控")
+    page.get_by_label("搜索内容").fill("机床")
     page.get_by_role("button", name="搜索").click()
     expect(page).to_have_url(re.compile(r"/search\?q="))
     summary = page.locator(".results-summary")

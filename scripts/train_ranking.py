@@ -4,7 +4,7 @@
 
 Data: the judged sets (benchmarks/judged/, and ../shared/dev-eval/judged/ when present; grades
 0/1/2, results nobody graded count as 0) and the older needs → programs set (relevant 1, else
-0; it has one kind of query, so it counts for a quarter). For every query the candidates and
+0; each of its queries weighs OLDER_WEIGHT against a judged one). For every query the candidates and
 their features come from the product's own path (matching.gather, read_need, feature_table).
 
 Model: a linear scorer fitted pairwise (logistic regression on feature differences of a

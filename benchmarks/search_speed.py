@@ -58,15 +58,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from matchmaker import matching  # noqa: E402
+from matchmaker.config import SETTINGS  # noqa: E402
 from matchmaker.indexing.base import IndexDocument, SearchFilters  # noqa: E402
 from matchmaker.indexing.embedded import EmbeddedBackend  # noqa: E402
+from matchmaker.indexing.embedder import model_id_of  # noqa: E402
 from matchmaker.indexing.service import SearchIndex  # noqa: E402
+from matchmaker.ranking import Source  # noqa: E402
+from matchmaker.taxonomy import get_taxonomy  # noqa: E402
 from matchmaker.text.tokenizer import tokenize  # noqa: E402
 
 REFERENCE = ROOT / "matchmaker" / "data" / "reference"
 TAXONOMY = ROOT / "matchmaker" / "data" / "taxonomy"
 CACHE = Path(__file__).resolve().parent / ".cache"
-CANDIDATES = matching.DEFAULT_WEIGHTS.candidates  # per channel, as the product asks
+CANDIDATES = matching.RankingWeights().candidates  # per channel, as the product asks
 BATCH = 1000  # documents per upsert transaction
 EMBEDDED_DESCRIPTION_CHARS = 400  # as in matchmaker.indexing.documents (not imported: it needs the models)
 
@@ -304,6 +308,8 @@ class Model:
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimensions = dimension()
         info = Path(path) / "matchmaker_model.json"
+        # The product's id for this model at its default length, so its shipped intent classifier applies.
+        self.model_id = model_id_of(path, SETTINGS["EMBEDDING_MAX_TOKENS"].default)
         self.version = json.loads(info.read_text())["model_version"] if info.exists() else Path(path).name
 
     def _prompt(self, name: str) -> dict:
@@ -518,8 +524,11 @@ def bench_size(
     index = SearchIndex(backend=backend, embedder=model, lock_path=workdir / "index.lock")
 
     def hybrid(text: str, vector: np.ndarray | None, filters: SearchFilters):
+        if vector is None:  # as search_postings does: the query is encoded first, to read the need from it
+            vector = model.query(text)
+        need = matching.read_need(index, text, vector) if model is not None else None
         found = matching.gather(index, text, filters, vector=vector)
-        ranked, _ = matching.score(found, matching.read_query(text))
+        ranked, _ = matching.score(found, Source(intent=need, sectors=get_taxonomy().sectors_in(text)))
         return ranked[:20], found.semantic
 
     for text, tokens, vector, filters in zip(queries, query_tokens, query_vectors, hybrid_filters, strict=True):
@@ -732,7 +741,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"| {r['size']:,} | {r['posting_tokens']:.0f} | {p50:.0f} / {p95:.0f} ms | {b50:.1f} / {b95:.1f} ms |")
     print()
     print(
-        "Hybrid = the product's matching.gather + matching.score (lexical, semantic and crosswalk channels, "
+        "Hybrid = the product's search path (the need read from the query by the intent classifier, "
+        "matching.gather, matching.score: lexical, semantic and crosswalk channels, "
         f"{CANDIDATES} candidates each, documents fetched, score fusion and signals) with filters "
         "direction=offer, one sector and the counties of one prefecture. The numpy BM25 baseline "
         "builds in "

@@ -100,7 +100,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
-        self.model_id = _model_id(model, max_seq_length)
+        self.model_id = model_id_of(model, max_seq_length)
 
     @property
     def dimensions(self) -> int:
@@ -174,7 +174,7 @@ def _load(model: str, max_seq_length: int | None):
     return loaded
 
 
-def _model_id(model: str, max_seq_length: int | None) -> str:
+def model_id_of(model: str, max_seq_length: int | None) -> str:
     """Name plus a fingerprint of the weights, so a changed model never reuses old vectors."""
     folder = Path(model)
     fingerprint = "name"

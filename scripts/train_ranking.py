@@ -22,7 +22,7 @@ import json
 import pickle
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ from matchmaker.models import Posting  # noqa: E402
 from matchmaker.ranking import Source  # noqa: E402
 from matchmaker.taxonomy import get_taxonomy  # noqa: E402
 
-OLDER_WEIGHT = 2.0  # per query, against the judged sets: measured 0.25–3, 2 keeps the older set at its level
+OLDER_WEIGHT = 2.0  # per query and crosswalk variant, against the judged sets: measured 0.25–3
 FOLDS = 5
 PAIRS_PER_RELEVANT = 40
 RELEVANCE_FLOOR = 0.01
@@ -60,10 +60,10 @@ class Query:
     weight: float
 
 
-def queries_of(index, refs, items, set_name: str, weight: float) -> list[Query]:
-    """items: (query id, group, text, {ref: grade})."""
+def queries_of(index, refs, items, set_name: str, weight: float, base=None) -> list[Query]:
+    """items: (query id, group, text, {ref: grade}); `base` gives the channels' settings (default: the product's)."""
     taxonomy = get_taxonomy()
-    base = matching.RankingWeights()
+    base = base or matching.RankingWeights()
     found = []
     for query_id, group, text, graded in items:
         vector = index.embedder.encode_query(text)
@@ -77,6 +77,11 @@ def queries_of(index, refs, items, set_name: str, weight: float) -> list[Query]:
             Query(set_name, query_id, group, ids, table, grades, sorted(graded.values(), reverse=True), weight)
         )
     return found
+
+
+def fold_key(query: Query) -> str:
+    """Whole queries are held out: an older query's two crosswalk variants fall in the same fold."""
+    return query.query_id if query.set_name.startswith("older") else f"{query.set_name}/{query.query_id}"
 
 
 def ndcg(query: Query, scores: np.ndarray) -> float:
@@ -147,7 +152,7 @@ def main() -> None:
         if args.features_cache:
             args.features_cache.write_bytes(pickle.dumps(queries))
     for q in queries:
-        if q.set_name == "older":
+        if q.set_name.startswith("older"):
             q.weight = args.older_weight
     train_and_report(args, queries)
 
@@ -171,7 +176,11 @@ def collect(args) -> list[Query]:
             (f"older-{n}", row["query_type"], row["query"], dict.fromkeys(row["relevant_major_codes"], 1))
             for n, row in enumerate(rows)
         ]
+        # Both crosswalk variants (benchmarks/relevance.py): without the profiles' 职业面向 the crosswalk
+        # is weaker, and the weights must not lean on it more than independent evidence bears.
         queries += queries_of(index, refs, items, "older", OLDER_WEIGHT)
+        without_profiles = replace(matching.RankingWeights(), crosswalk_sources=("mohrss",))
+        queries += queries_of(index, refs, items, "older, no profile edges", OLDER_WEIGHT, without_profiles)
         db.session.remove()
         context.pop()
     return queries
@@ -183,15 +192,15 @@ def train_and_report(args, queries: list[Query]) -> None:
     current = np.array([matching.RankingWeights().features.get(f, 0.0) for f in ranking.FEATURES])
     report("weights in use now", queries, [q.features @ current for q in queries])
 
-    fold_of = {key: n % FOLDS for n, key in enumerate(sorted({(q.set_name, q.query_id) for q in queries}))}
+    fold_of = {key: n % FOLDS for n, key in enumerate(sorted({fold_key(q) for q in queries}))}
     linear_cv: list[np.ndarray | None] = [None] * len(queries)
     lambdamart_cv: list[np.ndarray | None] = [None] * len(queries)
     for fold in range(FOLDS):
-        train = [q for q in queries if fold_of[(q.set_name, q.query_id)] != fold]
+        train = [q for q in queries if fold_of[fold_key(q)] != fold]
         w = fit_linear(train)
         ranker = fit_lambdamart(train)
         for n, q in enumerate(queries):
-            if fold_of[(q.set_name, q.query_id)] == fold:
+            if fold_of[fold_key(q)] == fold:
                 linear_cv[n] = q.features @ w
                 lambdamart_cv[n] = ranker.predict(q.features)
     report("linear, cross-validated (held-out folds)", queries, linear_cv)
@@ -229,8 +238,8 @@ def train_and_report(args, queries: list[Query]) -> None:
 
 def relevance_floor(queries: list[Query], weights: np.ndarray) -> float:
     """The highest score below which, among the judged sets' candidates, under RELEVANCE_FLOOR are relevant."""
-    scores = np.concatenate([q.features @ weights for q in queries if q.set_name != "older"])
-    relevant = np.concatenate([q.grades > 0 for q in queries if q.set_name != "older"])
+    scores = np.concatenate([q.features @ weights for q in queries if not q.set_name.startswith("older")])
+    relevant = np.concatenate([q.grades > 0 for q in queries if not q.set_name.startswith("older")])
     order = np.argsort(scores)
     cumulative = np.cumsum(relevant[order]) / np.arange(1, len(order) + 1)
     below = np.flatnonzero(cumulative < RELEVANCE_FLOOR)
@@ -239,8 +248,8 @@ def relevance_floor(queries: list[Query], weights: np.ndarray) -> float:
 
 def announce_level(queries: list[Query], weights: np.ndarray) -> float:
     """The lowest score from which at least WORTH_TELLING of the judged candidates scoring as high are graded 2."""
-    scores = np.concatenate([q.features @ weights for q in queries if q.set_name != "older"])
-    good = np.concatenate([q.grades >= 2 for q in queries if q.set_name != "older"])
+    scores = np.concatenate([q.features @ weights for q in queries if not q.set_name.startswith("older")])
+    good = np.concatenate([q.grades >= 2 for q in queries if not q.set_name.startswith("older")])
     order = np.argsort(-scores)
     precision = np.cumsum(good[order]) / np.arange(1, len(order) + 1)
     enough = np.flatnonzero(precision >= WORTH_TELLING)

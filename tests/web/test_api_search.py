@@ -34,15 +34,16 @@ def test_closed_postings_are_no_longer_found(client, make_org, make_user):
 
 
 def test_unverified_organizations_enter_search_once_verified(client, make_org, make_user):
-    org = make_org(verified=False)
+    org = make_org(kind="school", subtype="高职院校", verified=False)
     _, member = make_user(org=org)
     _, coordinator = make_user(role="coordinator")
     api_post_posting(client, member)
-    assert client.get("/api/v1/search?q=数控技术").json["total"] == 0
+    wanted = "/api/v1/search?q=数控技术专业毕业生"
+    assert client.get(wanted).json["total"] == 0
 
     client.post(f"/api/v1/organizations/{org.id}/verify", headers={"Authorization": f"Bearer {coordinator}"})
 
-    assert client.get("/api/v1/search?q=数控技术").json["total"] == 1
+    assert client.get(wanted).json["total"] == 1
 
 
 def test_filters_are_hard(client, make_org, make_posting):

@@ -298,8 +298,8 @@ def gather(
     def semantic_hits() -> list[SemanticHit]:
         return backend.semantic(index.embedder.encode_query(text) if vector is None else vector, filters, n)
 
-    # The model and SQLite release the GIL: encode + vector search run beside the lexical and
-    # crosswalk lookups, which roughly halves a query's latency on two cores (docs/BENCHMARKS.md).
+    # SQLite and the model release the GIL: the vector search (and the encoding, when no vector
+    # is given) runs beside the lexical and crosswalk lookups (docs/BENCHMARKS.md, search speed).
     semantic = _side_thread().submit(semantic_hits)
     tokens = tokenize(text)
     frequencies = backend.document_frequencies(tokens) if tokens else {}
@@ -377,17 +377,13 @@ def score(
     if not candidates.known_words:  # no word of the text is in the index and no crosswalk link: nonsense
         return [], {}
     taxonomy = get_taxonomy()
-    channels, evidence = channel_values(candidates, weights)
-    now = datetime.now(UTC)
-    documents = {doc_id: candidates.documents[doc_id] for doc_id in channels if doc_id in candidates.documents}
-    floor = min((ranking.freshness(d.published_at, now) for d in documents.values()), default=0.0)
+    table, evidence = _feature_values(candidates, source, weights)
     model = weights.ranking
     ranked = []
-    for doc_id, document in documents.items():
-        values = ranking.features(document, source, channels[doc_id], taxonomy, freshness_floor=floor, now=now)
+    for doc_id, values in table.items():
         ev = evidence[doc_id]
         ev.contributions = model.score(values)
-        ev.signals = signals(values, ev.contributions, document, source, taxonomy)
+        ev.signals = signals(values, ev.contributions, candidates.documents[doc_id], source, taxonomy)
         total = fusion.total(ev.contributions)
         if total >= model.threshold:
             ranked.append((doc_id, total))
@@ -397,15 +393,25 @@ def score(
 
 def feature_table(candidates: Candidates, source: Source, weights: RankingWeights | None = None):
     """(document ids, their feature values in ranking.FEATURES order): what training fits weights to."""
-    weights = weights or RankingWeights()
+    table, _ = _feature_values(candidates, source, weights or RankingWeights())
+    ids = sorted(table)
+    return ids, np.array([[table[i][name] for name in ranking.FEATURES] for i in ids], dtype=np.float64)
+
+
+def _feature_values(
+    candidates: Candidates, source: Source, weights: RankingWeights
+) -> tuple[dict[int, dict[str, float]], dict[int, Evidence]]:
+    """Every candidate's feature values (ranking.features), and the channels' evidence behind them."""
     taxonomy = get_taxonomy()
-    channels, _ = channel_values(candidates, weights)
+    channels, evidence = channel_values(candidates, weights)
     now = datetime.now(UTC)
     documents = {doc_id: candidates.documents[doc_id] for doc_id in channels if doc_id in candidates.documents}
     floor = min((ranking.freshness(d.published_at, now) for d in documents.values()), default=0.0)
-    ids = sorted(documents)
-    rows = [ranking.features(documents[i], source, channels[i], taxonomy, freshness_floor=floor, now=now) for i in ids]
-    return ids, np.array([[row[name] for name in ranking.FEATURES] for row in rows], dtype=np.float64)
+    table = {
+        doc_id: ranking.features(document, source, channels[doc_id], taxonomy, freshness_floor=floor, now=now)
+        for doc_id, document in documents.items()
+    }
+    return table, evidence
 
 
 def signals(

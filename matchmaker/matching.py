@@ -64,7 +64,6 @@ from matchmaker.text.tokenizer import tokenize
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
-SIDE_NAMES = {"enterprise": "企业", "school": "院校"}
 FILLER_MIN_DOCUMENTS = 200  # below this many postings, document frequencies do not tell filler words
 
 
@@ -122,7 +121,7 @@ def filters_from(args: dict[str, Any]) -> SearchFilters:
 
 def seeker_side(chosen: str | None, user: Any) -> str | None:
     """The searcher's side: as chosen (我是企业 / 我是院校), else their organization's kind, else unknown."""
-    if chosen in SIDE_NAMES:
+    if chosen in intent.SIDES:
         return chosen
     organization = getattr(user, "organization", None)
     return organization.kind if organization is not None else None
@@ -132,7 +131,7 @@ def read_need(index: SearchIndex, text: str, vector: np.ndarray, seeker_side: st
     """What a query asks for, as a need: side and category probabilities (the side fixed when known)."""
     home = Path(current_app.config["MATCHMAKER_HOME"]) if has_app_context() else None
     reading = intent.model_for(index.embedder, home).read(text, vector)
-    return reading.with_side(seeker_side) if seeker_side in SIDE_NAMES else reading
+    return reading.with_side(seeker_side) if seeker_side in intent.SIDES else reading
 
 
 def search_postings(
@@ -156,8 +155,8 @@ def search_postings(
     filters = replace(filters, valid_on=local_today())
     vector = index.embedder.encode_query(text)
     needs_sought = filters.direction == "need"
-    if needs_sought and seeker_side in SIDE_NAMES:  # a school looking for needs seeks enterprises' needs
-        seeker_side = next(side for side in SIDE_NAMES if side != seeker_side)
+    if needs_sought and seeker_side in intent.SIDES:  # a school looking for needs seeks enterprises' needs
+        seeker_side = next(side for side in intent.SIDES if side != seeker_side)
     need = read_need(index, text, vector, seeker_side)
     source = Source(intent=need, sectors=get_taxonomy().sectors_in(text), needs_sought=needs_sought)
     side, category, p = need.best()
@@ -445,21 +444,21 @@ def answer_signal(document: IndexDocument, source: Source, taxonomy: Taxonomy, c
     if source.intent is not None and source.needs_sought:
         need = document.category
         p = source.intent.probabilities.get((document.kind, need), 0.0)
-        stated = f"{SIDE_NAMES.get(document.kind, document.kind)}的{taxonomy.categories[need].name}需求"
+        stated = f"{taxonomy.kinds[document.kind].name}的{taxonomy.categories[need].name}需求"
         return needs_sought_signal(f"读作{stated}（把握 {p:.0%}）", contribution)
     if source.intent is not None:
         side, need, p = source.intent.best()
         offer = document.category
-        stated = f"{SIDE_NAMES[side]}的{taxonomy.categories[need].name}需求"
+        stated = f"{taxonomy.kinds[side].name}的{taxonomy.categories[need].name}需求"
         read_as = stated if source.intent.source == "posting" else f"读作{stated}（把握 {p:.0%}）"
     else:
         side, need, offer = document.kind, document.category, source.offer.category
-        read_as = f"{SIDE_NAMES.get(side, side)}的{taxonomy.categories[need].name}需求"
+        read_as = f"{taxonomy.kinds[side].name}的{taxonomy.categories[need].name}需求"
     return category_signal(read_as, need, offer, taxonomy, contribution)
 
 
 def own_side_signal(document: IndexDocument, taxonomy: Taxonomy, contribution: float) -> dict[str, Any]:
-    name = SIDE_NAMES.get(document.kind, document.kind)
+    name = taxonomy.kinds[document.kind].name
     return {
         "name": "own_side",
         "detail_zh": f"发布方与您同为{name}（同类机构的发布，不是对接方）",

@@ -56,3 +56,21 @@ def test_the_classifier_for_the_default_model_is_shipped_not_trained(real_embedd
     from matchmaker.data import data_dir
 
     assert (data_dir("intent") / intent.shipped_path(real_embedder.model_id)).is_file()
+
+
+def test_a_server_start_readies_the_classifier_before_the_first_search(app, monkeypatch):
+    """For a model without a shipped classifier, the warm-up trains it and keeps it under MATCHMAKER_HOME."""
+    from pathlib import Path
+
+    from matchmaker.indexing import get_search_index, warm_up
+
+    monkeypatch.setattr(intent, "_models", {})  # as in a freshly started process
+    with app.app_context():
+        embedder = get_search_index().embedder
+    kept = Path(app.config["MATCHMAKER_HOME"]) / "models" / f"intent-{intent.shipped_path(embedder.model_id)}"
+    assert not kept.exists()
+
+    warm_up(app)
+
+    assert kept.is_file()
+    assert embedder.model_id in intent._models

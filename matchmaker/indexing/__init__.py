@@ -53,11 +53,15 @@ def build_search_index(config) -> SearchIndex:
 
 
 def warm_up(app: Flask) -> None:
-    """Load what the first search needs (model, crosswalk, tokenizer) so no user waits for it.
+    """Load what the first search needs (model, intent classifier, crosswalk, tokenizer) so no user waits for it.
+
+    For an embedding model without a shipped intent classifier this is where it is trained
+    (minutes on a CPU; kept under MATCHMAKER_HOME for the next start).
 
     Meant for a background thread right after a server process starts; failures are only logged
     (the first search will then report them).
     """
+    from matchmaker import intent
     from matchmaker.text import crosswalk
     from matchmaker.text.tokenizer import tokenize
 
@@ -65,7 +69,9 @@ def warm_up(app: Flask) -> None:
         with app.app_context():
             tokenize("预热")
             crosswalk.load()
-            get_search_index(app).embedder.encode_query("预热")
+            embedder = get_search_index(app).embedder
+            embedder.encode_query("预热")
+            intent.model_for(embedder, Path(app.config["MATCHMAKER_HOME"]))
         log.info("search warmed up")
     except Exception:  # noqa: BLE001 - a warm-up must never take the server down
         log.exception("warming up search failed")

@@ -7,6 +7,7 @@ the merged result and raises `ConfigError` naming the setting and the problem.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "MATCHMAKER_"
+SEARCH_BACKENDS = ("embedded", "elasticsearch")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,22 @@ SETTINGS: dict[str, Setting] = {
         "default the multilingual-e5-small folder prepared in HOME/models.",
     ),
     "EMBEDDING_MAX_TOKENS": Setting(128, int, "Longest input, in model tokens, that is embedded; longer text is cut."),
+    "SEARCH_BACKEND": Setting(
+        "embedded", str, "Search index: embedded (a SQLite file in HOME) or elasticsearch (a cluster, see below)."
+    ),
+    "ELASTICSEARCH_URL": Setting(None, str, "Elasticsearch address(es), comma-separated, e.g. https://es1:9200."),
+    "ELASTICSEARCH_API_KEY": Setting(None, str, "Elasticsearch API key (the base64 `encoded` form)."),
+    "ELASTICSEARCH_USERNAME": Setting(None, str, "Elasticsearch user for basic authentication (instead of a key)."),
+    "ELASTICSEARCH_PASSWORD": Setting(None, str, "Password of ELASTICSEARCH_USERNAME."),
+    "ELASTICSEARCH_CA_CERTS": Setting(None, str, "PEM file of the CA that signed the cluster's certificate."),
+    "ELASTICSEARCH_INDEX_PREFIX": Setting(
+        "matchmaker", str, "Prefix of the index names (alias <prefix>-postings), so instances can share a cluster."
+    ),
+    "ELASTICSEARCH_TIMEOUT": Setting(10.0, float, "Seconds an Elasticsearch request may take."),
+    "ELASTICSEARCH_SHARDS": Setting(1, int, "Primary shards of a new index (one holds millions of postings)."),
+    "ELASTICSEARCH_REPLICAS": Setting(
+        "0-1", str, "Replicas of the index, as auto_expand_replicas: 0-1 adds one when a second node joins."
+    ),
     "SITE_URL": Setting("http://127.0.0.1:5000", str, "Public address of the site, for links in e-mails."),
     "SMTP_HOST": Setting(None, str, "SMTP server for e-mail notifications; unset means no e-mail is sent."),
     "SMTP_PORT": Setting(25, int, "SMTP port."),
@@ -125,6 +143,25 @@ def load_settings(
         raise ConfigError(f"{ENV_PREFIX}WORKERS: must be at least 1")
     if not 16 <= settings["EMBEDDING_MAX_TOKENS"] <= 512:
         raise ConfigError(f"{ENV_PREFIX}EMBEDDING_MAX_TOKENS: must be between 16 and 512")
+    backend = settings["SEARCH_BACKEND"]
+    if backend not in SEARCH_BACKENDS:
+        raise ConfigError(f"{ENV_PREFIX}SEARCH_BACKEND: must be one of {', '.join(SEARCH_BACKENDS)}, not {backend!r}")
+    if settings["SEARCH_BACKEND"] == "elasticsearch" and not settings["ELASTICSEARCH_URL"]:
+        raise ConfigError(f"{ENV_PREFIX}ELASTICSEARCH_URL: needed when {ENV_PREFIX}SEARCH_BACKEND is elasticsearch")
+    if settings["ELASTICSEARCH_PASSWORD"] and not settings["ELASTICSEARCH_USERNAME"]:
+        raise ConfigError(f"{ENV_PREFIX}ELASTICSEARCH_PASSWORD: set {ENV_PREFIX}ELASTICSEARCH_USERNAME too")
+    if settings["ELASTICSEARCH_API_KEY"] and settings["ELASTICSEARCH_USERNAME"]:
+        raise ConfigError(f"{ENV_PREFIX}ELASTICSEARCH_API_KEY: use either an API key or a username, not both")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,100}", settings["ELASTICSEARCH_INDEX_PREFIX"]):
+        raise ConfigError(
+            f"{ENV_PREFIX}ELASTICSEARCH_INDEX_PREFIX: lower-case letters, digits, - and _ only, "
+            f"not {settings['ELASTICSEARCH_INDEX_PREFIX']!r}"
+        )
+    if settings["ELASTICSEARCH_SHARDS"] < 1:
+        raise ConfigError(f"{ENV_PREFIX}ELASTICSEARCH_SHARDS: must be at least 1")
+    replicas = settings["ELASTICSEARCH_REPLICAS"]
+    if not re.fullmatch(r"\d+-(\d+|all)|\d+", replicas):
+        raise ConfigError(f"{ENV_PREFIX}ELASTICSEARCH_REPLICAS: a number or a range such as 0-1, not {replicas!r}")
     if settings["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL: unknown level {settings['LOG_LEVEL']!r}")
     return settings

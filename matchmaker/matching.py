@@ -43,6 +43,7 @@ from matchmaker.explain import (
 from matchmaker.extensions import db
 from matchmaker.indexing import fusion
 from matchmaker.indexing.base import (
+    BackendUnavailable,
     IndexDocument,
     IndexMissing,
     IndexStale,
@@ -235,25 +236,16 @@ def _run(
     *,
     vector: np.ndarray | None = None,
 ) -> SearchResults:
-    _require_usable(index)
     try:
+        require_current_index(index)
         found = gather(index, text, filters, weights, vector=vector)
         ranked, evidence = score(found, source, weights)
         ranked = diversify(
             ranked, found.documents, first_page=max(limit, 10), per_organization=weights.per_organization
         )
         facets = index.backend.facets([doc_id for doc_id, _ in ranked])
-    except IndexMissing as exc:
-        raise SearchUnavailable(
-            Message(
-                "搜索索引不存在，请运行 `matchmaker reindex`。",
-                "The search index does not exist: run `matchmaker reindex`.",
-            )
-        ) from exc
     except SearchError as exc:
-        raise SearchUnavailable(
-            Message("搜索索引出错：{error}", "Search index error: {error}").format(error=str(exc))
-        ) from exc
+        raise unavailable(exc) from exc
     page = ranked[offset : offset + limit]
     postings = _hydrate([doc_id for doc_id, _ in page])
     results = [
@@ -500,24 +492,31 @@ def _hydrate(ids: Sequence[int]) -> dict[int, Posting]:
     return {p.id: p for p in rows if p.listed}
 
 
-def _require_usable(index: SearchIndex) -> None:
-    """Answer from the index as it is; refuse only when there is none, or it was built with another model."""
-    try:
-        require_current_index(index)
-    except IndexMissing as exc:
-        raise SearchUnavailable(
+def unavailable(error: SearchError) -> SearchUnavailable:
+    """What a user is told when the index cannot answer (searches answer from the index as it is, and
+    refuse only when there is none, it was built with another model, or the search service is down)."""
+    if isinstance(error, IndexMissing):
+        return SearchUnavailable(
             Message(
                 "搜索索引不存在，请运行 `matchmaker reindex`。",
                 "The search index does not exist: run `matchmaker reindex`.",
             )
-        ) from exc
-    except IndexStale as exc:
-        raise SearchUnavailable(
+        )
+    if isinstance(error, IndexStale):
+        return SearchUnavailable(
             Message(
                 "搜索索引由另一个向量模型或版本建立，请运行 `matchmaker reindex`。",
                 "The search index was built with another embedding model or schema: run `matchmaker reindex`.",
             )
-        ) from exc
+        )
+    if isinstance(error, BackendUnavailable):
+        return SearchUnavailable(
+            Message(
+                "搜索服务暂时无法连接，请稍后再试；已保存的内容不受影响。",
+                "The search service cannot be reached; try again shortly. Saved data is not affected.",
+            )
+        )
+    return SearchUnavailable(Message("搜索索引出错：{error}", "Search index error: {error}").format(error=str(error)))
 
 
 def index_lag() -> dict[str, Any]:

@@ -7,12 +7,13 @@ Read by searches (their `index` metadata), the coordinator's status page and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
+from matchmaker.indexing.base import SearchError
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import Backlog, backlog, indexed_count
 from matchmaker.jobs import QueueStatus, queue_status
@@ -37,11 +38,14 @@ class IndexState:
     model: str | None
     configured_model: str
     backlog: Backlog
+    facts: dict[str, str] = field(default_factory=dict)  # where the index is; with health, the cluster's state
+    error: str | None = None  # why the backend could not be asked (the cluster is down)
 
     @property
     def current(self) -> bool:
         return (
-            self.exists
+            self.error is None
+            and self.exists
             and self.model == self.configured_model
             and self.documents == self.expected
             and not self.backlog.pending
@@ -58,20 +62,25 @@ class IndexState:
             "index_model": self.model,
             "configured_model": self.configured_model,
             "current": self.current,
+            "index": self.facts,
+            "error": self.error,
         }
 
 
-def index_state(index: SearchIndex) -> IndexState:
-    status = index.backend.status()
-    return IndexState(
-        backend=type(index.backend).__name__,
-        exists=status.exists,
-        documents=status.documents,
+def index_state(index: SearchIndex, *, health: bool = False) -> IndexState:
+    """The index against the database; `health` adds the backend's facts for operators (more requests)."""
+    common = dict(
+        backend=index.backend.name,
         expected=indexed_count(),
-        model=status.model,
         configured_model=index.embedder.model_id,
         backlog=backlog(),
     )
+    try:
+        status = index.backend.status()
+        facts = {**status.details, **(index.backend.health() if health else {})}
+    except SearchError as error:  # the cluster is down: say so, with what the database knows
+        return IndexState(exists=False, documents=0, model=None, error=str(error), **common)
+    return IndexState(exists=status.exists, documents=status.documents, model=status.model, facts=facts, **common)
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ class BackgroundWork:
 
 
 def background_work(index: SearchIndex) -> BackgroundWork:
-    return BackgroundWork(index_state(index), queue_status(), workers())
+    return BackgroundWork(index_state(index, health=True), queue_status(), workers())
 
 
 @dataclass(frozen=True)

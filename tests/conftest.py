@@ -95,39 +95,46 @@ def redis_url() -> Iterator[str]:
     server.stop()
 
 
-def _elasticsearch_distributions() -> list[Path]:
-    """Unpacked distributions to test against: as `make test` names them, else what `.cache/` holds."""
-    named = os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_HOMES")
-    if named is not None:
-        return [Path(home) for home in named.split()]
-    return sorted(path.parent.parent for path in ROOT.glob(".cache/elasticsearch/*/bin/elasticsearch"))
+ELASTICSEARCH: dict[str, servers.Server] = {}  # target → the server started for it, for the whole session
 
 
-ELASTICSEARCH_TARGETS: list[Any] = (
-    ["external"]
-    if os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_URL")
-    else _elasticsearch_distributions() or ["missing"]
-)
+def _elasticsearch_for(target: str) -> str:
+    """The URL of a live Elasticsearch for a target of servers.elasticsearch_targets(), started on first use.
 
-
-@pytest.fixture(
-    scope="session", params=ELASTICSEARCH_TARGETS, ids=lambda target: target if isinstance(target, str) else target.name
-)
-def elasticsearch_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A live Elasticsearch: each cached distribution (8.x and 9.x) in turn, or the configured cluster."""
-    if request.param == "external":
-        yield os.environ["MATCHMAKER_TEST_ELASTICSEARCH_URL"].rstrip("/")
-        return
-    if request.param == "missing":
+    Every test of a target shares its server until the session ends (pytest_sessionfinish stops them).
+    """
+    if target == "external":
+        return os.environ["MATCHMAKER_TEST_ELASTICSEARCH_URL"].rstrip("/")
+    if target == "missing":
         pytest.fail(
             "No Elasticsearch distribution in .cache/elasticsearch/: run the tests with `make test`, which "
             "fetches it from Maven Central, or set MATCHMAKER_TEST_ELASTICSEARCH_URL.",
             pytrace=False,
         )
-    server = start_server(lambda: servers.start_elasticsearch(request.param))
-    server.info["memory_mb"] = server.resident_memory_mb()
-    yield server.url
-    server.stop()
+    if target not in ELASTICSEARCH:
+        home = servers.elasticsearch_targets()[target]
+        server = start_server(lambda: servers.start_elasticsearch(home))
+        server.info["memory_mb"] = server.resident_memory_mb()
+        ELASTICSEARCH[target] = server
+    return ELASTICSEARCH[target].url
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    while ELASTICSEARCH:
+        _, server = ELASTICSEARCH.popitem()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_for() -> Callable[[str], str]:
+    """`elasticsearch_for(target)`: the URL of a live server for a target of servers.elasticsearch_targets()."""
+    return _elasticsearch_for
+
+
+@pytest.fixture(scope="session", params=list(servers.elasticsearch_targets()))
+def elasticsearch_url(request: pytest.FixtureRequest) -> str:
+    """A live Elasticsearch: each cached distribution (8.x and 9.x) in turn, or the configured cluster."""
+    return _elasticsearch_for(request.param)
 
 
 def _migrate(home: Path, url: str) -> None:

@@ -325,6 +325,23 @@ def start_redis() -> Server:
 # --- Elasticsearch -----------------------------------------------------------------------------
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def elasticsearch_targets() -> dict[str, Path | None]:
+    """What to test against, by name: `external` (MATCHMAKER_TEST_ELASTICSEARCH_URL), else each unpacked
+    distribution `make test` names (or `.cache/` holds), e.g. `elasticsearch-8.19.21`; `missing` if none."""
+    if os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_URL"):
+        return {"external": None}
+    named = os.environ.get("MATCHMAKER_TEST_ELASTICSEARCH_HOMES")
+    homes = (
+        [Path(home) for home in named.split()]
+        if named is not None
+        else sorted(path.parent.parent for path in ROOT.glob(".cache/elasticsearch/*/bin/elasticsearch"))
+    )
+    return {home.name: home for home in homes} or {"missing": None}
+
+
 def elasticsearch_version(home: Path) -> str:
     """The version of an unpacked distribution, from its server jar's name."""
     jars = glob.glob(str(home / "lib" / "elasticsearch-[0-9]*.jar"))

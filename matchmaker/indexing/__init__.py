@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from matchmaker.indexing.base import SearchBackend
 from matchmaker.indexing.service import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ def set_search_index(app: Flask, index: SearchIndex) -> None:
 
 
 def build_search_index(config) -> SearchIndex:
-    from matchmaker.indexing.embedded import EmbeddedBackend
     from matchmaker.indexing.embedder import EmbeddingCache, SentenceTransformerEmbedder
 
     folder = Path(config["MATCHMAKER_HOME"]) / "search"
@@ -46,10 +46,32 @@ def build_search_index(config) -> SearchIndex:
         cache=EmbeddingCache(folder / "embeddings.sqlite"),
         max_seq_length=config["MATCHMAKER_EMBEDDING_MAX_TOKENS"],
     )
-    log.info("search backend: embedded index in %s; embedding model %s", folder, embedder.model_name)
-    return SearchIndex(
-        backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder, lock_path=folder / "index.lock"
-    )
+    backend = build_backend(config)
+    log.info("search backend: %s; embedding model %s", backend, embedder.model_name)
+    return SearchIndex(backend=backend, embedder=embedder, lock_path=folder / "index.lock")
+
+
+def build_backend(config) -> SearchBackend:
+    """The configured backend (MATCHMAKER_SEARCH_BACKEND); it connects or opens its file on first use."""
+    if config["MATCHMAKER_SEARCH_BACKEND"] == "elasticsearch":
+        from matchmaker.indexing.elastic import ClusterSettings, ElasticsearchBackend
+
+        return ElasticsearchBackend(
+            ClusterSettings(
+                url=config["MATCHMAKER_ELASTICSEARCH_URL"],
+                index_prefix=config["MATCHMAKER_ELASTICSEARCH_INDEX_PREFIX"],
+                api_key=config["MATCHMAKER_ELASTICSEARCH_API_KEY"],
+                username=config["MATCHMAKER_ELASTICSEARCH_USERNAME"],
+                password=config["MATCHMAKER_ELASTICSEARCH_PASSWORD"],
+                ca_certs=config["MATCHMAKER_ELASTICSEARCH_CA_CERTS"],
+                request_timeout=config["MATCHMAKER_ELASTICSEARCH_TIMEOUT"],
+                shards=config["MATCHMAKER_ELASTICSEARCH_SHARDS"],
+                replicas=config["MATCHMAKER_ELASTICSEARCH_REPLICAS"],
+            )
+        )
+    from matchmaker.indexing.embedded import EmbeddedBackend
+
+    return EmbeddedBackend(Path(config["MATCHMAKER_HOME"]) / "search" / "index.sqlite")
 
 
 def warm_up(app: Flask) -> None:

@@ -101,7 +101,27 @@ class IndexStale(SearchError):
 
 
 class BackendUnavailable(SearchError):
-    """The search service cannot be reached."""
+    """The search service cannot be reached, or keeps answering that it is overloaded."""
+
+
+class PartialWrite(SearchError):
+    """Some documents of a write were not stored (the others were): `failed` maps their ids to the reason."""
+
+    def __init__(self, failed: dict[int, str]) -> None:
+        self.failed = failed
+        sample = "; ".join(f"{doc_id}: {reason}" for doc_id, reason in list(failed.items())[:3])
+        super().__init__(f"{len(failed)} document(s) not written ({sample})")
+
+
+def rarest_terms(terms: Sequence[str], frequencies: dict[str, int], limit: int) -> list[str]:
+    """The `limit` terms found in the fewest documents (terms in none are dropped), ties in query order.
+
+    A whole posting used as a query has ~80 terms, most of them common; OR-ing them all
+    makes a backend score nearly every document, while BM25's weight sits in the rare terms.
+    """
+    position = {term: n for n, term in reversed(list(enumerate(terms)))}
+    present = [t for t in dict.fromkeys(terms) if frequencies.get(t)]
+    return sorted(present, key=lambda t: (frequencies[t], position[t]))[:limit]
 
 
 @runtime_checkable
@@ -111,7 +131,10 @@ class SearchBackend(Protocol):
     name: str
 
     def status(self) -> IndexStatus:
-        """Whether the index exists, how many documents it holds and which model made its vectors."""
+        """Whether the index exists, how many documents it holds and which model made its vectors (cheap)."""
+
+    def health(self) -> dict[str, str]:
+        """Facts for operators (file or cluster, versions, size, cluster health); may take several requests."""
 
     def rebuild(self, model: str, dimensions: int) -> AbstractContextManager[SearchBackend]:
         """Build a fresh, empty index beside the live one and yield a backend writing into it.
@@ -121,7 +144,10 @@ class SearchBackend(Protocol):
         """
 
     def upsert(self, documents: Sequence[IndexDocument], vectors: np.ndarray) -> None:
-        """Insert or replace documents with their vectors (row i of `vectors` belongs to documents[i])."""
+        """Insert or replace documents with their vectors (row i of `vectors` belongs to documents[i]).
+
+        Raises PartialWrite naming the documents that could not be stored when the others were.
+        """
 
     def delete(self, ids: Sequence[int]) -> None:
         """Remove documents by id; unknown ids are ignored."""

@@ -61,6 +61,7 @@ from matchmaker.indexing.base import (
     SearchFilters,
     SemanticHit,
     TaggedHit,
+    rarest_terms,
 )
 
 SCHEMA_VERSION = 2  # 2: organization_subtype
@@ -68,7 +69,8 @@ BUSY_TIMEOUT_MS = 10_000
 # sqlite-vec refuses KNN queries with k above this.
 MAX_KNN = 4096
 MMAP_BYTES = 4 << 30  # address space only; pages load on demand and are shared by processes
-# Longer lexical queries keep only their rarest terms (see EmbeddedBackend._rarest).
+# Longer lexical queries keep only their rarest terms (OR-ing ~80 terms of a whole posting
+# makes FTS5 score nearly every document: about a second at 100k).
 MAX_QUERY_TERMS = 32
 # BM25 column weights (title, body): a term in the title counts three times as much.
 TITLE_WEIGHT, BODY_WEIGHT = 3.0, 1.0
@@ -171,7 +173,7 @@ class EmbeddedBackend:
         self._all_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<EmbeddedBackend {self.path}>"
+        return f"embedded index in {self.path}"
 
     # -- connections -------------------------------------------------------------------
 
@@ -315,6 +317,9 @@ class EmbeddedBackend:
             schema_version=int(meta["schema_version"]),
             details=details,
         )
+
+    def health(self) -> dict[str, str]:
+        return dict(self.status().details)
 
     @contextmanager
     def rebuild(self, model: str, dimensions: int) -> Iterator[EmbeddedBackend]:
@@ -510,7 +515,11 @@ class EmbeddedBackend:
         if not terms or limit <= 0:
             self._connection()  # still IndexMissing when there is no index
             return []
-        scored_terms = self._rarest(terms) if len(terms) > MAX_QUERY_TERMS else terms
+        scored_terms = (
+            rarest_terms(terms, self.document_frequencies(terms), MAX_QUERY_TERMS)
+            if len(terms) > MAX_QUERY_TERMS
+            else terms
+        )
         if not scored_terms:
             return []
         where, params = _filter_sql(filters)
@@ -540,17 +549,6 @@ class EmbeddedBackend:
                     (json.dumps(list(dict.fromkeys(terms))),),
                 ).fetchall()
             )
-
-    def _rarest(self, terms: list[str]) -> list[str]:
-        """The MAX_QUERY_TERMS terms found in the fewest documents (terms in none are dropped).
-
-        A whole posting used as a query has ~80 terms, most of them common; OR-ing them all
-        makes FTS5 score nearly every document (about a second at 100k), while BM25's weight
-        sits in the rare terms anyway.
-        """
-        frequency = self.document_frequencies(terms)
-        present = [t for t in terms if frequency.get(t)]
-        return sorted(present, key=lambda t: (frequency[t], terms.index(t)))[:MAX_QUERY_TERMS]
 
     @staticmethod
     def _tokens(connection: apsw.Connection, ids: list[int]) -> dict[int, set[str]]:

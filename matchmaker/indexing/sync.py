@@ -22,14 +22,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db, writing
-from matchmaker.indexing.base import IndexDocument, IndexMissing, IndexStale
+from matchmaker.indexing.base import IndexDocument, IndexMissing, IndexStale, PartialWrite
 from matchmaker.indexing.documents import build_document
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.models import IndexOperation, Posting
@@ -46,6 +46,7 @@ class SyncReport:
     upserted: int = 0
     deleted: int = 0
     skipped: bool = False  # another writer held the index
+    failed: dict[int, str] = field(default_factory=dict)  # posting id → why the index refused it (still pending)
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,34 @@ def apply_changes(index: SearchIndex, *, limit: int = BATCH_SIZE, wait: bool = F
         documents, gone = _documents_for({posting_id for _, posting_id in ops})
         db.session.rollback()  # end the read before embedding
         vectors = index.embedder.encode_documents([d.embedding_text for d in documents]) if documents else None
+        failed: dict[int, str] = {}
         with writing():
             if documents:
-                index.backend.upsert(documents, vectors)
+                failed.update(_written(lambda: index.backend.upsert(documents, vectors)))
             if gone:
-                index.backend.delete(sorted(gone))
-            db.session.execute(delete(IndexOperation).where(IndexOperation.id.in_([op_id for op_id, _ in ops])))
+                failed.update(_written(lambda: index.backend.delete(sorted(gone))))
+            applied = [op_id for op_id, posting_id in ops if posting_id not in failed]
+            db.session.execute(delete(IndexOperation).where(IndexOperation.id.in_(applied)))
             db.session.commit()
-        report.applied, report.upserted, report.deleted = len(ops), len(documents), len(gone)
+        if failed:
+            log.warning(
+                "%d posting(s) not written to the search index, they stay pending: %s",
+                len(failed),
+                "; ".join(f"{posting_id}: {reason}" for posting_id, reason in sorted(failed.items())[:10]),
+            )
+        report.applied, report.failed = len(applied), failed
+        report.upserted = sum(1 for d in documents if d.id not in failed)
+        report.deleted = len(gone - set(failed))
     return report
+
+
+def _written(write: Callable[[], None]) -> dict[int, str]:
+    """Run an index write; the documents it could not store, by id, with the reason (the rest are stored)."""
+    try:
+        write()
+    except PartialWrite as partial:
+        return partial.failed
+    return {}
 
 
 def _documents_for(posting_ids: set[int]) -> tuple[list[IndexDocument], set[int]]:

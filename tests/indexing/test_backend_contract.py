@@ -1,23 +1,24 @@
 """The contract every search backend must honour (matchmaker.indexing.base.SearchBackend).
 
-One suite, run against each backend factory in FACTORIES (in the spirit of haystack's
-testing/document_store.py): add a factory for a new backend (Elasticsearch) and it must
-pass the same tests. Documents are small and hand-made, vectors deterministic; no model.
+One suite, run against every backend (in the spirit of haystack's testing/document_store.py):
+the embedded one and Elasticsearch on each server the session has (8.x and 9.x). Documents
+are small and hand-made, vectors deterministic; no model.
 
 Tests that need a second process start `python -c` that loads this file by path and calls
-`child_main` with a JSON command, so a factory only has to be rebuildable from its name and
-a folder (FACTORIES[name].make(folder)).
+`child_main` with a JSON command, so a factory only has to be rebuildable from its name, the
+server's URL and a folder (Factory(name, url).make(folder)).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ from matchmaker.indexing.base import (
     SearchError,
     SearchFilters,
 )
+from tests.servers import elasticsearch_targets
 
 MODEL = "test-model"
 DIM = 16
@@ -45,11 +47,19 @@ DIM = 16
 class Factory:
     """How to get a backend (with no index yet) whose state lives under `folder`.
 
-    `make` must be deterministic in the folder so another process can reach the same index.
+    `make` must be deterministic in the folder (and the server's URL) so another process can
+    reach the same index.
     """
 
     name: str
-    make: Callable[[Path], SearchBackend]
+    url: str | None = None  # the Elasticsearch server
+
+    def make(self, folder: Path) -> SearchBackend:
+        if self.url is None:
+            return _embedded(folder)
+        from matchmaker.indexing.elastic import ClusterSettings, ElasticsearchBackend
+
+        return ElasticsearchBackend(ClusterSettings(self.url, index_prefix=index_prefix(folder), backoff=0.05))
 
 
 def _embedded(folder: Path) -> SearchBackend:
@@ -58,13 +68,12 @@ def _embedded(folder: Path) -> SearchBackend:
     return EmbeddedBackend(folder / "search" / "index.sqlite")
 
 
-FACTORIES = {
-    factory.name: factory
-    for factory in [
-        Factory("embedded", _embedded),
-        # Factory("elasticsearch", _elasticsearch),  # e.g. index name derived from folder.name
-    ]
-}
+def index_prefix(folder: Path) -> str:
+    return "matchmaker-test-" + hashlib.sha1(str(folder).encode()).hexdigest()[:12]
+
+
+# Each backend once; Elasticsearch on every server the session has (8.x and 9.x).
+BACKENDS = ["embedded", *elasticsearch_targets()]
 
 
 def _close(backend: SearchBackend) -> None:
@@ -73,9 +82,18 @@ def _close(backend: SearchBackend) -> None:
         close()
 
 
-@pytest.fixture(params=sorted(FACTORIES))
-def factory(request: pytest.FixtureRequest) -> Factory:
-    return FACTORIES[request.param]
+@pytest.fixture(params=BACKENDS)
+def factory(request: pytest.FixtureRequest, folder: Path, elasticsearch_for) -> Iterator[Factory]:
+    if request.param == "embedded":
+        yield Factory("embedded")
+        return
+    made = Factory(request.param, elasticsearch_for(request.param))
+    yield made
+    from elasticsearch import Elasticsearch
+
+    with Elasticsearch(made.url) as client:  # names, not a pattern: servers refuse wildcard deletes
+        for name in client.indices.get(index=index_prefix(folder) + "-*", ignore_unavailable=True):
+            client.indices.delete(index=name)
 
 
 @pytest.fixture
@@ -597,7 +615,7 @@ def _run_child(factory: Factory, folder: Path, command: dict, *, wait: bool = Tr
         "spec.loader.exec_module(module)\n"
         "module.child_main(json.loads(sys.argv[2]))\n"
     )
-    payload = json.dumps({"factory": factory.name, "folder": str(folder), **command})
+    payload = json.dumps({"factory": factory.name, "url": factory.url, "folder": str(folder), **command})
     args = [sys.executable, "-c", script, __file__, payload]
     if not wait:
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -608,7 +626,7 @@ def _run_child(factory: Factory, folder: Path, command: dict, *, wait: bool = Tr
 
 def child_main(command: dict) -> None:
     """Entry point of the helper process (see _run_child)."""
-    backend = FACTORIES[command["factory"]].make(Path(command["folder"]))
+    backend = Factory(command["factory"], command["url"]).make(Path(command["folder"]))
     action = command["action"]
     if action == "upsert":
         docs = [make_doc(i, body=("通用", command["token"])) for i in command["ids"]]

@@ -35,14 +35,13 @@ from matchmaker.cli import main as cli_main
 from matchmaker.config import SETTINGS
 from matchmaker.events import operations as events
 from matchmaker.extensions import db, writing
-from matchmaker.indexing import set_search_index
-from matchmaker.indexing.embedded import EmbeddedBackend
+from matchmaker.indexing import build_backend, get_search_index, set_search_index
 from matchmaker.indexing.embedder import EmbeddingCache, FakeEmbedder, SentenceTransformerEmbedder
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.indexing.sync import reindex
 from matchmaker.models import Event, Organization, Posting, User
 from tests import servers
-from tests.helpers import WorkingClient, event_input, run_worker
+from tests.helpers import WorkingClient, drop_search_index, event_input, run_worker
 
 DATABASES = [name for name in os.environ.get("MATCHMAKER_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,8 +167,20 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests marked `both_backends` run on the embedded index and once more on Elasticsearch.
+    if metafunc.definition.get_closest_marker("both_backends") and "search_backend" in metafunc.fixturenames:
+        metafunc.parametrize("search_backend", ["embedded", "elasticsearch"], indirect=True)
+
+
 @pytest.fixture
-def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
+def search_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of the app's search index: embedded, unless the test is marked `both_backends`."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture
+def app(database: dict[str, Any], tmp_path: Path, search_backend: str) -> Iterator[Flask]:
     """The application on an empty, migrated database, with its home in a temporary folder."""
     home = tmp_path / "instance"
     home.mkdir()
@@ -178,7 +189,15 @@ def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
         url = f"sqlite:///{home / 'matchmaker.db'}"
     else:
         url = database["url"]
-    app = create_app({"HOME": str(home), "DATABASE_URL": url, "SECRET_KEY": "test"})
+    settings = {"HOME": str(home), "DATABASE_URL": url, "SECRET_KEY": "test"}
+    if search_backend == "elasticsearch":
+        # The newest server the session has; the contract suite covers every one.
+        settings.update(
+            SEARCH_BACKEND="elasticsearch",
+            ELASTICSEARCH_URL=_elasticsearch_for(list(servers.elasticsearch_targets())[-1]),
+            ELASTICSEARCH_INDEX_PREFIX=f"matchmaker-test-{uuid.uuid4().hex[:12]}",
+        )
+    app = create_app(settings)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     app.test_client_class = WorkingClient
     with app.app_context():
@@ -191,14 +210,15 @@ def app(database: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+        drop_search_index(app)
+        get_search_index(app).backend.close()
 
 
 def use_search_index(app: Flask, embedder: Any) -> SearchIndex:
-    """Give the app an empty embedded index that uses this embedder (tests not about the model use a fake)."""
+    """Give the app an empty index of the configured backend that uses this embedder (tests not about the
+    model use a fake)."""
     folder = Path(app.config["MATCHMAKER_HOME"]) / "search"
-    index = SearchIndex(
-        backend=EmbeddedBackend(folder / "index.sqlite"), embedder=embedder, lock_path=folder / "index.lock"
-    )
+    index = SearchIndex(backend=build_backend(app.config), embedder=embedder, lock_path=folder / "index.lock")
     set_search_index(app, index)
     reindex(index)
     return index

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from matchmaker.indexing import get_search_index
+from matchmaker.indexing.embedded import EmbeddedBackend
 from matchmaker.models.base import LOCAL_TZ
 from matchmaker.schemas.events import EventInSchema
 from matchmaker.worker import Worker
@@ -139,3 +141,14 @@ class FieldMessages(HTMLParser):
 def beside(response: Any) -> dict[str, list[str]]:
     """The page's error messages by the input they are shown beside (fields without messages left out)."""
     return {name: messages for name, messages in FieldMessages(text(response)).found.items() if messages}
+
+
+def drop_search_index(app: Flask) -> None:
+    """Delete the app's search index, as an operator might by mistake."""
+    backend = get_search_index(app).backend
+    if isinstance(backend, EmbeddedBackend):
+        for leftover in backend.path.parent.glob(backend.path.name + "*"):
+            leftover.unlink()
+        return
+    for name in backend.indices():
+        backend.client.indices.delete(index=name)

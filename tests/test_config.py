@@ -44,6 +44,12 @@ def test_layers_in_order_file_then_environment_then_overrides(tmp_path):
         ({"MATCHMAKER_LOG_LEVEL": "LOUD"}, {}, "MATCHMAKER_LOG_LEVEL"),
         ({}, {"NO_SUCH_SETTING": 1}, "NO_SUCH_SETTING"),
         ({"MATCHMAKER_CONFIG_FILE": "/nonexistent/matchmaker.toml"}, {}, "MATCHMAKER_CONFIG_FILE"),
+        ({"MATCHMAKER_SEARCH_BACKEND": "solr"}, {}, "MATCHMAKER_SEARCH_BACKEND"),
+        ({"MATCHMAKER_SEARCH_BACKEND": "elasticsearch"}, {}, "MATCHMAKER_ELASTICSEARCH_URL"),
+        ({"MATCHMAKER_ELASTICSEARCH_PASSWORD": "secret"}, {}, "MATCHMAKER_ELASTICSEARCH_PASSWORD"),
+        ({"MATCHMAKER_ELASTICSEARCH_API_KEY": "k", "MATCHMAKER_ELASTICSEARCH_USERNAME": "u"}, {}, "API_KEY"),
+        ({"MATCHMAKER_ELASTICSEARCH_INDEX_PREFIX": "Matchmaker*"}, {}, "MATCHMAKER_ELASTICSEARCH_INDEX_PREFIX"),
+        ({"MATCHMAKER_ELASTICSEARCH_REPLICAS": "some"}, {}, "MATCHMAKER_ELASTICSEARCH_REPLICAS"),
     ],
 )
 def test_bad_settings_name_the_setting(tmp_path, environ, overrides, named):

@@ -8,7 +8,7 @@ import pytest
 
 from matchmaker.demo import CNC_TITLE
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.both_backends]
 
 
 @pytest.fixture

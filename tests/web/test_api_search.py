@@ -5,9 +5,11 @@ These tests use the fake embedder; tests/test_matching_model.py runs the real mo
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
 
-from tests.helpers import api_post_posting
+from tests.helpers import api_post_posting, drop_search_index
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_a_new_posting_is_found_right_after_the_request_returns(client, make_org, make_user):
@@ -77,8 +79,7 @@ def test_missing_index_is_reported_not_hidden_and_reindex_restores_it(app, clien
     make_posting(org, title="数控技术专业", sectors=["advanced_equipment"])
     make_posting(org, title="机电一体化技术专业", description="机电设备安装与调试。", sectors=["advanced_equipment"])
     before = client.get("/api/v1/search?q=数控 机电").json
-    for leftover in (Path(app.config["MATCHMAKER_HOME"]) / "search").glob("index.sqlite*"):
-        leftover.unlink()
+    drop_search_index(app)
 
     missing = client.get("/api/v1/search?q=数控")
     result = cli("reindex")

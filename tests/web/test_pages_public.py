@@ -38,6 +38,7 @@ def query_of(href: str) -> dict[str, list[str]]:
 # --- search --------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_search_shows_highlighted_results_with_their_reasons(client, make_org, make_posting):
     school = make_org(kind="school", name="贵州装备职业学院", region="520115")
     created = make_posting(school, title="数控技术专业（高职专科）", sectors=EQUIPMENT)
@@ -78,6 +79,7 @@ def test_facets_link_to_filters_with_counts_and_filters_apply(client, make_org, 
     assert "机械加工技术专业" in by_region and "茶叶加工技术专业" not in by_region
 
 
+@pytest.mark.both_backends
 def test_search_pages_through_results(client, make_org, make_posting):
     school = make_org(kind="school")
     for n in range(5):  # distinct titles: near-identical postings of one organization are shown once
@@ -151,6 +153,7 @@ def test_a_missing_index_gives_a_clear_503_page(app, client, make_org, make_post
     assert "搜索服务暂时不可用" in text(response) and 'role="search"' in text(response)
 
 
+@pytest.mark.both_backends
 def test_home_has_the_search_box_and_sector_links_with_counts(client, make_org, make_posting):
     make_posting(make_org(kind="school"), title="茶叶加工技术专业", sectors=["tea"])
 

@@ -77,9 +77,14 @@ def index_state(index: SearchIndex, *, health: bool = False) -> IndexState:
     )
     try:
         status = index.backend.status()
-        facts = {**status.details, **(index.backend.health() if health else {})}
     except SearchError as error:  # the cluster is down: say so, with what the database knows
         return IndexState(exists=False, documents=0, model=None, error=str(error), **common)
+    facts = dict(status.details)
+    if health:
+        try:
+            facts.update(index.backend.health())
+        except SearchError as error:
+            facts["health_error"] = str(error)
     return IndexState(exists=status.exists, documents=status.documents, model=status.model, facts=facts, **common)
 
 

@@ -11,13 +11,18 @@ CACHE := $(CURDIR)/.cache
 ELASTICSEARCH_VERSIONS ?= 8.19.21 9.2.8
 ELASTICSEARCH_HOMES := $(ELASTICSEARCH_VERSIONS:%=$(CACHE)/elasticsearch/elasticsearch-%)
 
-.PHONY: demo test install model test-services test-packages elasticsearch chromium screenshots lint clean
+.PHONY: demo demo-elasticsearch test install model test-services test-packages elasticsearch chromium screenshots lint clean
 
 ## demo: install, prepare the model, load demo data and serve on http://127.0.0.1:5000 (needs only Python)
 demo: model
 	$(BIN)/matchmaker db upgrade
 	$(BIN)/matchmaker load-demo
 	$(BIN)/matchmaker serve --host 127.0.0.1 --port 5000
+
+## demo-elasticsearch: the same demo with its search on a local single-node Elasticsearch (the cached
+## test distribution, Java 17; docs/ELASTICSEARCH.md). Ctrl-C stops both.
+demo-elasticsearch: model elasticsearch
+	$(BIN)/python scripts/demo_elasticsearch.py
 
 ## test: install, prepare the model, fetch what the suite's servers need, and run the whole suite.
 ## The suite starts PostgreSQL, Redis and Elasticsearch itself (tests/servers.py) and stops them at the end.

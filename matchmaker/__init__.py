@@ -37,6 +37,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # readable Chinese in API responses
     app.json.sort_keys = False
     logging.basicConfig(level=settings["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The Elasticsearch client logs every request at INFO; its warnings (a node failing) still show.
+    logging.getLogger("elastic_transport").setLevel(max(logging.WARNING, logging.getLogger().level))
 
     from matchmaker.extensions import configure_sqlite, db, limiter, login_manager, migrate
 

@@ -46,6 +46,7 @@ import numpy as np
 
 from matchmaker.indexing.base import (
     FACET_FIELDS,
+    TITLE_WEIGHT,
     BackendUnavailable,
     IndexDocument,
     IndexMissing,
@@ -56,15 +57,13 @@ from matchmaker.indexing.base import (
     SearchFilters,
     SemanticHit,
     TaggedHit,
-    rarest_terms,
+    checked_vectors,
+    lexical_terms,
 )
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-# The same weights and the same cap on long queries as the embedded backend (embedded.py).
-TITLE_WEIGHT = 3
-MAX_QUERY_TERMS = 32
 # Elasticsearch's limits on one search: hits returned, kNN k and num_candidates.
 MAX_RESULTS = 10_000
 # HNSW explores this many candidates per wanted neighbour (at least MIN_NUM_CANDIDATES):
@@ -334,24 +333,11 @@ class ElasticsearchBackend:
 
     # -- writes ------------------------------------------------------------------------
 
-    def _vectors(self, vectors: np.ndarray, rows: int, dimensions: int) -> np.ndarray:
-        array = np.asarray(vectors, dtype=np.float32)
-        if array.ndim == 1 and rows == 1:
-            array = array.reshape(1, -1)
-        if array.ndim != 2 or array.shape != (rows, dimensions):
-            raise SearchError(
-                f"expected vectors of shape ({rows}, {dimensions}) for this index "
-                f"(model dimensions {dimensions}), got {array.shape}"
-            )
-        if not np.isfinite(array).all():
-            raise SearchError("vectors contain NaN or infinite values")
-        return array
-
     def upsert(self, documents: Sequence[IndexDocument], vectors: np.ndarray) -> None:
         if not documents:
             return
         physical = self._physical()
-        array = self._vectors(vectors, len(documents), int(self._meta(physical)["dimensions"]))
+        array = checked_vectors(vectors, len(documents), int(self._meta(physical)["dimensions"]))
         latest = {document.id: i for i, document in enumerate(documents)}  # the last of a repeated id wins
         operations = [
             (
@@ -440,16 +426,9 @@ class ElasticsearchBackend:
             return self.client.search(index=index, **request).body
 
     def lexical(self, tokens: Sequence[str], filters: SearchFilters, limit: int) -> list[LexicalHit]:
-        terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
-        if not terms or limit <= 0:
+        terms, scored_terms = lexical_terms(tokens, self.document_frequencies)
+        if not scored_terms or limit <= 0:
             self._physical()  # still IndexMissing when there is no index
-            return []
-        scored_terms = (
-            rarest_terms(terms, self.document_frequencies(terms), MAX_QUERY_TERMS)
-            if len(terms) > MAX_QUERY_TERMS
-            else terms
-        )
-        if not scored_terms:
             return []
         answer = self._search(
             query={
@@ -457,7 +436,7 @@ class ElasticsearchBackend:
                     "must": {
                         "combined_fields": {
                             "query": " ".join(scored_terms),
-                            "fields": [f"title_text^{TITLE_WEIGHT}", "body_text"],
+                            "fields": [f"title_text^{TITLE_WEIGHT:g}", "body_text"],
                             "operator": "or",
                         }
                     },

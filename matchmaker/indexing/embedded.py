@@ -52,6 +52,7 @@ import numpy as np
 
 from matchmaker.indexing.base import (
     FACET_FIELDS,
+    TITLE_WEIGHT,
     IndexDocument,
     IndexMissing,
     IndexStale,
@@ -61,7 +62,8 @@ from matchmaker.indexing.base import (
     SearchFilters,
     SemanticHit,
     TaggedHit,
-    rarest_terms,
+    checked_vectors,
+    lexical_terms,
 )
 
 SCHEMA_VERSION = 2  # 2: organization_subtype
@@ -69,11 +71,6 @@ BUSY_TIMEOUT_MS = 10_000
 # sqlite-vec refuses KNN queries with k above this.
 MAX_KNN = 4096
 MMAP_BYTES = 4 << 30  # address space only; pages load on demand and are shared by processes
-# Longer lexical queries keep only their rarest terms (OR-ing ~80 terms of a whole posting
-# makes FTS5 score nearly every document: about a second at 100k).
-MAX_QUERY_TERMS = 32
-# BM25 column weights (title, body): a term in the title counts three times as much.
-TITLE_WEIGHT, BODY_WEIGHT = 3.0, 1.0
 
 # Every Unicode category except separators (Z*) is a token character, so the FTS5
 # tokenizer splits on whitespace only and keeps each pre-computed token whole ("c++",
@@ -431,20 +428,6 @@ class EmbeddedBackend:
     def _dimensions(self, connection: apsw.Connection) -> int:
         return int(connection.execute("SELECT value FROM meta WHERE key = 'dimensions'").fetchone()[0])
 
-    def _vectors(self, connection: apsw.Connection, vectors: np.ndarray, rows: int) -> np.ndarray:
-        array = np.asarray(vectors, dtype=np.float32)
-        if array.ndim == 1 and rows == 1:
-            array = array.reshape(1, -1)
-        dimensions = self._dimensions(connection)
-        if array.ndim != 2 or array.shape != (rows, dimensions):
-            raise SearchError(
-                f"expected vectors of shape ({rows}, {dimensions}) for this index "
-                f"(model dimensions {dimensions}), got {array.shape}"
-            )
-        if not np.isfinite(array).all():
-            raise SearchError("vectors contain NaN or infinite values")
-        return np.ascontiguousarray(array)
-
     def upsert(self, documents: Sequence[IndexDocument], vectors: np.ndarray) -> None:
         if not documents:
             return
@@ -452,7 +435,7 @@ class EmbeddedBackend:
         latest = {document.id: i for i, document in enumerate(documents)}
         order = sorted(latest.values())
         with self._write() as connection:
-            array = self._vectors(connection, vectors, len(documents))
+            array = checked_vectors(vectors, len(documents), self._dimensions(connection))
             ids = [documents[i].id for i in order]
             self._delete_rows(connection, ids)
             connection.executemany(
@@ -511,16 +494,9 @@ class EmbeddedBackend:
     # -- queries -----------------------------------------------------------------------
 
     def lexical(self, tokens: Sequence[str], filters: SearchFilters, limit: int) -> list[LexicalHit]:
-        terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
-        if not terms or limit <= 0:
+        terms, scored_terms = lexical_terms(tokens, self.document_frequencies)
+        if not scored_terms or limit <= 0:
             self._connection()  # still IndexMissing when there is no index
-            return []
-        scored_terms = (
-            rarest_terms(terms, self.document_frequencies(terms), MAX_QUERY_TERMS)
-            if len(terms) > MAX_QUERY_TERMS
-            else terms
-        )
-        if not scored_terms:
             return []
         where, params = _filter_sql(filters)
         # The unary + keeps "rowid IN (…)" away from FTS5: given it as a constraint, FTS5
@@ -528,7 +504,7 @@ class EmbeddedBackend:
         # documents). As a plain expression SQLite checks each match against the
         # materialised id list, and computes bm25 only for the matches that pass.
         sql = (
-            f"SELECT fts.rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank FROM fts "
+            f"SELECT fts.rowid, bm25(fts, {TITLE_WEIGHT}, 1.0) AS rank FROM fts "
             "WHERE fts MATCH ?"
             + (f" AND +fts.rowid IN (SELECT id FROM docs WHERE {where})" if where else "")
             + " ORDER BY rank, fts.rowid LIMIT ?"

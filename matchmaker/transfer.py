@@ -32,6 +32,7 @@ from matchmaker.extensions import db
 from matchmaker.jobs import enqueue, handler
 from matchmaker.models import Job, Organization, Posting
 from matchmaker.schemas.imports import COLUMNS, INTEGER_COLUMNS, LIST_COLUMNS, ROW_SCHEMAS, ROW_TYPES
+from matchmaker.spreadsheets import csv_cell, from_csv_cell, xlsx_row
 
 ROW = "_row"  # problem path for errors about the whole row
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
@@ -145,7 +146,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         for cells in reader:
-            yield reader.line_num, cells
+            yield reader.line_num, {key: from_csv_cell(value) if value else value for key, value in cells.items()}
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -358,7 +359,7 @@ def export_file(path: Path) -> int:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
-            writer.writerows(_flat(row) for row in rows)
+            writer.writerows({key: csv_cell(value) for key, value in _flat(row).items()} for row in rows)
     else:
         from openpyxl import Workbook
 
@@ -367,7 +368,7 @@ def export_file(path: Path) -> int:
         sheet.append(list(COLUMNS))
         for row in rows:
             flat = _flat(row)
-            sheet.append([flat.get(column) for column in COLUMNS])
+            sheet.append(xlsx_row(sheet, [flat.get(column) for column in COLUMNS]))
         workbook.save(path)
     return len(rows)
 

@@ -267,6 +267,34 @@ def test_excel_rows_report_their_sheet_row_numbers(cli, client, tmp_path, count)
     assert [s["code"] for s in posting["sectors"]] == ["basic_energy", "advanced_equipment"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exported_spreadsheets_hold_formula_like_text_as_text(cli, tmp_path, suffix, app):
+    from matchmaker.extensions import db
+    from matchmaker.transfer import export_rows
+
+    hostile = '=HYPERLINK("http://evil.example","点击领取")'
+    cli("import", str(write_jsonl(tmp_path / "in.jsonl", [ORG, {**NEED, "title": hostile, "description": "@SUM(1)"}])))
+    exported = tmp_path / f"out{suffix}"
+    assert cli("export", str(exported)).exit_code == 0
+
+    if suffix == ".csv":
+        with exported.open(encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows[1]["title"] == "'" + hostile and rows[1]["description"] == "'@SUM(1)"
+    else:
+        cells = [cell for row in load_workbook(exported).active.iter_rows() for cell in row]
+        title = next(cell for cell in cells if cell.value == hostile)
+        assert title.data_type == "s" and not any(cell.data_type == "f" for cell in cells)
+    with app.app_context():
+        before = list(export_rows())
+        db.session.query(Posting).delete()
+        db.session.query(Organization).delete()
+        db.session.commit()
+    assert cli("import", str(exported)).exit_code == 0
+    with app.app_context():
+        assert list(export_rows()) == before  # our own export reads back unchanged
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
 def test_export_then_import_into_an_empty_database_gives_the_same_rows(cli, tmp_path, suffix, app):
     from matchmaker.extensions import db

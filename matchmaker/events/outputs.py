@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from matchmaker.events.operations import other_side
 from matchmaker.models import Event, EventParticipant, Meeting
 from matchmaker.models.base import LOCAL_TZ, local_time
+from matchmaker.spreadsheets import keep_text
 from matchmaker.taxonomy import get_taxonomy
 
 PRODUCT_ID = "-//Guizhou matchmaker//event agenda//ZH"
@@ -132,5 +133,5 @@ def _widths(sheet, widths: list[int]) -> None:
 
 def _save(workbook: Workbook) -> bytes:
     buffer = BytesIO()
-    workbook.save(buffer)
+    keep_text(workbook).save(buffer)  # a reason or a name typed as "=…" stays text
     return buffer.getvalue()

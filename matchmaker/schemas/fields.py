@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -28,6 +29,13 @@ UNKNOWN_TAG = Message(
     "Unknown tag {value!r}: use major:<major code> or occupation:<occupation code>.",
 )
 DUPLICATE_ITEMS = Message("包含重复项。", "Contains duplicates.")
+UNPRINTABLE = Message(
+    "含有无法显示或保存的字符（第 {position} 个字符，{code}），请删除后再提交。",
+    "Contains a character that cannot be shown or stored (character {position}, {code}); remove it.",
+)
+# Control characters other than tab and line breaks (they break spreadsheets and terminals), and
+# lone UTF-16 surrogates (they cannot be encoded at all).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class Text(fields.String):
@@ -40,6 +48,9 @@ class Text(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        bad = _UNPRINTABLE.search(text)
+        if bad:
+            raise ValidationError(UNPRINTABLE.format(position=bad.start() + 1, code=f"U+{ord(bad.group()):04X}"))
         if not text and self.min_length > 0:
             raise ValidationError(EMPTY)
         if len(text) > self.max_length:
@@ -82,6 +93,17 @@ class Bounded(fields.Integer):
         if not self.minimum <= number <= self.maximum:
             raise ValidationError(OUT_OF_RANGE.format(min=self.minimum, max=self.maximum))
         return number
+
+
+# Ids are 64-bit database integers: a larger number names no row (and SQLite would overflow on it).
+MAX_ID = 2**63 - 1
+
+
+class Id(Bounded):
+    """A row id: a positive 64-bit integer."""
+
+    def __init__(self, *, strict: bool = True, **kwargs: Any):
+        super().__init__(1, MAX_ID, strict=strict, **kwargs)
 
 
 class TaxonomyTerm(fields.String):

@@ -10,6 +10,7 @@ from matchmaker.schemas.fields import (
     CategoryCode,
     Choice,
     CrosswalkTag,
+    Id,
     RegionCode,
     SectorCode,
     SectorList,
@@ -24,7 +25,7 @@ class PostingInSchema(Schema):
     """Fields a client may set on a posting (all optional on update)."""
 
     ref = Text(max_length=64, metadata={"description": "Your own stable identifier, unique."})
-    organization_id = fields.Integer(strict=True, metadata={"description": "The organization, by id …"})
+    organization_id = Id(metadata={"description": "The organization, by id …"})
     organization_ref = Text(
         max_length=64, metadata={"description": "… or by its `ref`. Optional for members of exactly one organization."}
     )
@@ -108,7 +109,7 @@ class PostingListArgsSchema(PageArgsSchema):
     region = RegionCode(metadata={"description": "A prefecture includes its counties."})
     kind = Choice(KINDS, metadata={"description": "Kind of the posting's organization."})
     status = Choice(STATUSES + ("expired",))
-    organization_id = fields.Integer()
+    organization_id = Id(strict=False)
     organization_ref = fields.String()
 
 

@@ -8,18 +8,29 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import IntegerConverter
 
 from matchmaker.errors import Conflict, MatchmakerError, Message
 from matchmaker.extensions import db, login_manager
 from matchmaker.models import User
+from matchmaker.schemas.fields import MAX_ID
 
 csrf = CSRFProtect()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in routes: at most a 64-bit id, so a larger number is a plain 404 (not a database overflow)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
     from matchmaker.web import api, pages, transaction
     from matchmaker.web.pages import account, coordinator, events, member, notifications, public
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     csrf.init_app(app)
     api.init_app(app)
     for blueprint in api.BLUEPRINTS:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from matchmaker import matching, organizations
 from matchmaker.indexing import get_search_index
 from matchmaker.schemas.common import page_schema
@@ -14,6 +12,7 @@ from matchmaker.schemas.organizations import (
     OrganizationOutSchema,
 )
 from matchmaker.schemas.search import OrganizationMatchesSchema
+from matchmaker.web.api.blueprint import Blueprint
 from matchmaker.web.auth import api_user, require_api_user
 
 URL = "/organizations"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from matchmaker import matching, notifications, postings
 from matchmaker.indexing import get_search_index
 from matchmaker.schemas.common import page_schema
@@ -16,6 +14,7 @@ from matchmaker.schemas.postings import (
     TagSuggestionsSchema,
 )
 from matchmaker.schemas.search import PageWindowSchema, SearchResultsSchema
+from matchmaker.web.api.blueprint import Blueprint
 from matchmaker.web.auth import api_user, require_api_user
 
 URL = "/postings"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from matchmaker import matching
 from matchmaker.indexing import get_search_index
 from matchmaker.schemas.search import SearchArgsSchema, SearchResultsSchema
+from matchmaker.web.api.blueprint import Blueprint
 from matchmaker.web.auth import api_user
 
 URL = "/search"

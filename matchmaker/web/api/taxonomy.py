@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.web.api.blueprint import Blueprint
 
 URL = "/taxonomy"
 blp = Blueprint("taxonomy", __name__, description="Reference lists.")

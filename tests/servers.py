@@ -50,6 +50,11 @@ class Server:
     started_in: float
     stop_signal: int = signal.SIGTERM
     info: dict = field(default_factory=dict)
+    # How to start the same server again (same command, port and data) and how to tell it serves:
+    # set by the starters whose servers can be restarted (`kill` then `restart`).
+    relaunch: Callable[[], subprocess.Popen] | None = field(default=None, repr=False)
+    ready: Callable[[], bool] | None = field(default=None, repr=False)
+    ready_timeout: float = 120.0
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the server (its whole process group) and remove its data."""
@@ -70,6 +75,42 @@ class Server:
         for folder in glob.glob(os.path.join(tempfile.gettempdir(), "hsperfdata_*")):
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
+
+    def kill(self, timeout: float = 30.0) -> None:
+        """Kill the server's whole process group at once (SIGKILL, as a crash or a power cut would), keeping
+        its data folder for `restart`; returns when none of its processes runs any more (its port is free)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout)
+        # Children (Elasticsearch's server JVM under its launcher) are not ours to wait for: watch the group.
+        deadline = time.monotonic() + timeout
+        while self._group_running():
+            if time.monotonic() > deadline:
+                raise ServerUnavailable(f"{self.name} still runs {timeout:.0f} s after SIGKILL")
+            time.sleep(0.05)
+
+    def restart(self) -> None:
+        """Start the server again after `kill` (or a crash): the same command on the same port, with the same
+        data; returns once it serves. Raises ServerUnavailable (and removes the data) if it does not come up."""
+        if self.relaunch is None or self.ready is None:
+            raise ServerUnavailable(f"{self.name} was not started in a way that can be restarted")
+        if self.process.poll() is None or self._group_running():
+            self.kill()
+        self.started_in = time.monotonic()
+        self.process = self.relaunch()
+        _wait(self, self.ready, self.ready_timeout)
+
+    def _group_running(self) -> bool:
+        """Whether a process of the server's group still runs (zombies, which hold no port or lock, aside)."""
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command: field 3 of /proc/PID/stat is the state, field 5 the process group.
+            if int(fields[2]) == self.process.pid and fields[0] not in ("Z", "X"):
+                return True
+        return False
 
     def resident_memory_mb(self) -> float:
         """Resident memory of the server's processes together, in MiB (Linux /proc)."""
@@ -422,20 +463,33 @@ def start_elasticsearch(home: Path, heap_mb: int = 512) -> Server:
         "ES_JAVA_OPTS": f"-Xms{heap_mb}m -Xmx{heap_mb}m",
     }
     url = f"http://127.0.0.1:{port}"
-    server = Server(
-        f"Elasticsearch {version}",
-        url,
-        _spawn(command, user=user, log=workdir / "console.log", env=env),
-        workdir,
-        workdir / "console.log",
-        time.monotonic(),
-        info={"version": version, "java": str(java)},
-    )
+
+    def launch() -> subprocess.Popen:
+        return _spawn(command, user=user, log=workdir / "console.log", env=env)
 
     # This distribution may not answer `GET /`; cluster health is what says it serves.
     def ready() -> bool:
         with urllib.request.urlopen(f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s", timeout=3) as answer:
             return answer.status == 200
 
+    server = Server(
+        f"Elasticsearch {version}",
+        url,
+        launch(),
+        workdir,
+        workdir / "console.log",
+        time.monotonic(),
+        info={"version": version, "java": str(java)},
+        relaunch=launch,
+        ready=ready,
+        ready_timeout=120,
+    )
     _wait(server, ready, timeout=120)
+    return server
+
+
+def restart_elasticsearch(server: Server) -> Server:
+    """Start an Elasticsearch of start_elasticsearch again on its port and data, after `server.kill()` or a
+    crash (a running one is killed first, as a crash would); returns once the cluster is yellow or green."""
+    server.restart()
     return server

@@ -58,6 +58,7 @@ class IndexState:
             "documents": self.documents,
             "expected_documents": self.expected,
             "pending_changes": self.backlog.pending,
+            "refused_changes": self.backlog.refused,
             "oldest_pending_seconds": seconds_since(self.backlog.oldest_at),
             "index_model": self.model,
             "configured_model": self.configured_model,

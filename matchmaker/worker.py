@@ -146,14 +146,15 @@ def _run_one(handler: Handler, kind: str, job_id: int, shared: Any) -> int:
 
 
 def apply_index_changes(*, limit: int = BATCH_SIZE) -> int:
-    """Apply one batch of pending index changes; 0 when none, or another writer has the index."""
+    """Apply one batch of pending index changes; how many were handled (applied, or refused and put back
+    for later); 0 when none are due, or another writer has the index."""
     try:
         report = apply_changes(get_search_index(), limit=limit)
     except SearchError as exc:
         db.session.rollback()
         log.warning("index changes not applied (they stay pending): %s", exc)
         return 0
-    return report.applied
+    return report.applied + report.refused
 
 
 def drain_index(*, progress: Callable[[int], None] | None = None) -> int:
@@ -164,7 +165,7 @@ def drain_index(*, progress: Callable[[int], None] | None = None) -> int:
     index, total = get_search_index(), 0
     while True:
         report = apply_changes(index, wait=True)
-        if not report.applied:
+        if not report.applied and not report.refused:
             return total
         total += report.applied
         if progress:

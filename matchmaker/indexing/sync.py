@@ -23,9 +23,9 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db, writing
@@ -33,9 +33,12 @@ from matchmaker.indexing.base import IndexDocument, IndexMissing, IndexStale, Pa
 from matchmaker.indexing.documents import build_document
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.models import IndexOperation, Posting
+from matchmaker.models.base import utcnow
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 256
+# A change the index refused is tried again after 10 s, 20 s, 40 s … at most an hour apart.
+RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 10, 3600
 # The key of PostgreSQL's advisory lock for index writers ("mm-index" as a number).
 ADVISORY_LOCK_KEY = 0x6D6D2D696E646578
 
@@ -47,21 +50,27 @@ class SyncReport:
     deleted: int = 0
     skipped: bool = False  # another writer held the index
     failed: dict[int, str] = field(default_factory=dict)  # posting id → why the index refused it (still pending)
+    refused: int = 0  # operations put back for a later try
 
 
 @dataclass(frozen=True)
 class Backlog:
-    """Changes waiting for the index: how many, and since when."""
+    """Changes waiting for the index: how many, since when, and how many of them it refused so far."""
 
     pending: int
     oldest_at: datetime | None
+    refused: int = 0
 
 
 def backlog() -> Backlog:
-    pending, oldest = db.session.execute(
-        select(func.count(IndexOperation.id), func.min(IndexOperation.created_at))
+    pending, oldest, refused = db.session.execute(
+        select(
+            func.count(IndexOperation.id),
+            func.min(IndexOperation.created_at),
+            func.count(IndexOperation.retry_after),
+        )
     ).one()
-    return Backlog(pending or 0, oldest)
+    return Backlog(pending or 0, oldest, refused or 0)
 
 
 def pending_changes() -> int:
@@ -94,6 +103,9 @@ def writer_lock(index: SearchIndex, *, wait: bool) -> Iterator[bool]:
 def apply_changes(index: SearchIndex, *, limit: int = BATCH_SIZE, wait: bool = False) -> SyncReport:
     """Apply up to `limit` pending operations, oldest first, drop them from the outbox, and commit.
 
+    Operations the index refuses stay, to be tried again after a back-off (RETRY_FIRST_SECONDS,
+    doubling); meanwhile the ones after them go ahead.
+
     Returns a report with `skipped` set, applying nothing, when another writer holds the index
     (a long `reindex`) and `wait` is off.
     """
@@ -104,12 +116,15 @@ def apply_changes(index: SearchIndex, *, limit: int = BATCH_SIZE, wait: bool = F
             return report
         require_current_index(index)
         ops = db.session.execute(
-            select(IndexOperation.id, IndexOperation.posting_id).order_by(IndexOperation.id).limit(limit)
+            select(IndexOperation.id, IndexOperation.posting_id, IndexOperation.attempts)
+            .where(or_(IndexOperation.retry_after.is_(None), IndexOperation.retry_after <= utcnow()))
+            .order_by(IndexOperation.id)
+            .limit(limit)
         ).all()
         if not ops:
             db.session.rollback()
             return report
-        documents, gone = _documents_for({posting_id for _, posting_id in ops})
+        documents, gone = _documents_for({op.posting_id for op in ops})
         db.session.rollback()  # end the read before embedding
         vectors = index.embedder.encode_documents([d.embedding_text for d in documents]) if documents else None
         failed: dict[int, str] = {}
@@ -118,8 +133,9 @@ def apply_changes(index: SearchIndex, *, limit: int = BATCH_SIZE, wait: bool = F
                 failed.update(_written(lambda: index.backend.upsert(documents, vectors)))
             if gone:
                 failed.update(_written(lambda: index.backend.delete(sorted(gone))))
-            applied = [op_id for op_id, posting_id in ops if posting_id not in failed]
+            applied = [op.id for op in ops if op.posting_id not in failed]
             db.session.execute(delete(IndexOperation).where(IndexOperation.id.in_(applied)))
+            _defer([op for op in ops if op.posting_id in failed], failed)
             db.session.commit()
         if failed:
             log.warning(
@@ -127,10 +143,26 @@ def apply_changes(index: SearchIndex, *, limit: int = BATCH_SIZE, wait: bool = F
                 len(failed),
                 "; ".join(f"{posting_id}: {reason}" for posting_id, reason in sorted(failed.items())[:10]),
             )
-        report.applied, report.failed = len(applied), failed
+        report.applied, report.failed, report.refused = len(applied), failed, len(ops) - len(applied)
         report.upserted = sum(1 for d in documents if d.id not in failed)
         report.deleted = len(gone - set(failed))
     return report
+
+
+def _defer(ops: list, failed: dict[int, str]) -> None:
+    """Keep refused changes pending, but out of the way: tried again after a back-off that doubles."""
+    now = utcnow()
+    for op in ops:
+        wait = min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2**op.attempts)
+        db.session.execute(
+            update(IndexOperation)
+            .where(IndexOperation.id == op.id)
+            .values(
+                attempts=op.attempts + 1,
+                retry_after=now + timedelta(seconds=wait),
+                last_error=failed[op.posting_id][:1000],
+            )
+        )
 
 
 def _written(write: Callable[[], None]) -> dict[int, str]:

@@ -3,6 +3,8 @@
 Usage:
     .venv/bin/python benchmarks/relevance.py [--dev-eval ../shared/dev-eval] [--model PATH]
                                              [--only judged|older] [--unjudged-out FILE]
+                                             [--backend embedded|elasticsearch]
+                                             [--elasticsearch-url URL | --elasticsearch-home DIR]
 
 1. The judged sets (benchmarks/judged/, and ../shared/dev-eval/judged/ when present; see
    benchmarks/judged.py): every query through the product's own search
@@ -13,6 +15,13 @@ Usage:
    labelled from the majors' 职业面向): lexical only, semantic only, RRF, crosswalk only and
    hybrid, with both crosswalk variants. Programs are tagged by the crosswalk from their
    titles; the product never sees the labels.
+
+With `--backend elasticsearch` the product's ranking also runs on Elasticsearch
+(matchmaker.indexing.elastic) over the same instance, the same documents and vectors, in
+the same run: the tables show both backends side by side, with the mean top-10 overlap of
+the two backends' product rankings per query set. A cluster at --elasticsearch-url is used,
+else a single node is started from .cache/elasticsearch/ (newest 8.x; --elasticsearch-home
+to choose) and stopped at the end; the benchmark's indices are deleted by name.
 
 Scratch instances live under benchmarks/.cache/ (their embedding caches make reruns fast).
 """
@@ -27,6 +36,7 @@ import platform
 import sys
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,12 +44,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import es_server  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from matchmaker import create_app, matching  # noqa: E402
 from matchmaker.extensions import db  # noqa: E402
 from matchmaker.indexing import documents, get_search_index  # noqa: E402
 from matchmaker.indexing.base import SearchFilters  # noqa: E402
+from matchmaker.indexing.service import SearchIndex  # noqa: E402
 from matchmaker.indexing.sync import reindex  # noqa: E402
 from matchmaker.models import Posting  # noqa: E402
 from matchmaker.ranking import Source  # noqa: E402
@@ -125,6 +137,41 @@ def table(results: dict[str, dict[str, dict[str, float]]], groups: list[str]) ->
     return "\n".join(lines)
 
 
+def side_by_side(results: dict[str, dict[str, dict[str, dict[str, float]]]], groups: list[str]) -> str:
+    """`results`: backend → mode → group → metric; one row per mode and group, each metric for every backend."""
+    backends = list(results)
+    names = ("Recall@10", "nDCG@10", "MRR@10", "hit@10")
+    heads = " | ".join(f"{name} {backend}" for name in names for backend in backends)
+    lines = [f"| mode | query type | n | {heads} |", "|---|---|---|" + "---|" * len(names) * len(backends)]
+    for mode in results[backends[0]]:
+        for group in groups:
+            if group in results[backends[0]][mode]:
+                cells = " | ".join(f"{results[b][mode][group][name]:.3f}" for name in names for b in backends)
+                lines.append(f"| {mode} | {group} | {GROUP_SIZES[group]} | {cells} |")
+    return "\n".join(lines)
+
+
+def top_overlap(first: list, second: list) -> float:
+    """Shared share of two top-10 lists (1.0 when both are empty)."""
+    a, b = first[:K], second[:K]
+    return len(set(a) & set(b)) / max(len(a), len(b)) if a or b else 1.0
+
+
+def product_top(candidates, weights) -> list[list[int]]:
+    """The product ranking's top 10 ids for every query's candidates."""
+    return [[doc_id for doc_id, _ in matching.score(found, source, weights)[0][:K]] for found, source in candidates]
+
+
+def elasticsearch_index(cluster: es_server.Cluster, embedder, home: Path, name: str) -> SearchIndex:
+    """A SearchIndex on Elasticsearch with the same embedder (and its cache) as the embedded one."""
+    from matchmaker.indexing.elastic import ClusterSettings, ElasticsearchBackend
+
+    backend = ElasticsearchBackend(
+        ClusterSettings(cluster.url, index_prefix=f"bench-relevance-{name}-{os.getpid()}", request_timeout=60)
+    )
+    return SearchIndex(backend=backend, embedder=embedder, lock_path=home / "search" / "elasticsearch.lock")
+
+
 GROUP_SIZES: dict[str, int] = {}
 
 
@@ -141,15 +188,24 @@ def main() -> None:
         type=int,
         help="characters of the description embedded (documents.EMBEDDED_DESCRIPTION_CHARS)",
     )
+    es_server.add_arguments(parser)
     args = parser.parse_args()
     if args.description_chars is not None:
         documents.EMBEDDED_DESCRIPTION_CHARS = args.description_chars
 
     model = args.model or str(ROOT / "instance" / "models" / "multilingual-e5-small")
-    if args.only != "older":
-        judged_part(args, model)
-    if args.only == "judged":
-        return
+    with ExitStack() as stack:
+        cluster = stack.enter_context(es_server.cluster(args)) if args.backend == "elasticsearch" else None
+        if cluster is not None:
+            print(f"Backends: embedded (SQLite FTS5 + sqlite-vec) and {cluster.describe()}\n")
+        if args.only != "older":
+            judged_part(args, model, cluster)
+        if args.only != "judged":
+            older_part(args, model, cluster)
+
+
+def older_part(args, model: str, cluster: es_server.Cluster | None) -> None:
+    """The older needs → programs set: each mode's metrics per query type, on each backend."""
     home = args.home
     fresh = not (home / "matchmaker.db").exists()
     home.mkdir(parents=True, exist_ok=True)
@@ -171,6 +227,12 @@ def main() -> None:
         started = time.perf_counter()
         reindex(index)  # cheap when the embedding cache is warm
         print(f"indexed in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        indices = {"embedded": index}
+        if cluster is not None:
+            indices["Elasticsearch"] = elasticsearch_index(cluster, index.embedder, home, "older")
+            started = time.perf_counter()
+            reindex(indices["Elasticsearch"])
+            print(f"indexed into Elasticsearch in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         refs = dict(db.session.execute(db.select(Posting.id, Posting.ref)).all())
 
         base = matching.RankingWeights()
@@ -185,15 +247,44 @@ def main() -> None:
             ("crosswalk without the profiles' 职业面向 (independent of the labels)", ("mohrss",)),
         ):
             weights = replace(base, crosswalk_sources=sources)
-            started = time.perf_counter()
-            candidates = gather_all(index, queries, weights)
-            print(f"{label}: candidates in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            results = {mode: evaluate(candidates, queries, refs, weights, change) for mode, change in MODES.items()}
+            by_backend, tops = {}, {}
+            for name, searched in indices.items():
+                started = time.perf_counter()
+                candidates = gather_all(searched, queries, weights)
+                print(f"{label} ({name}): candidates in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+                by_backend[name] = {
+                    mode: evaluate(candidates, queries, refs, weights, change) for mode, change in MODES.items()
+                }
+                tops[name] = product_top(candidates, weights)
             print(f"### {label}\n")
-            print(table(results, groups) + "\n")
+            if len(indices) == 1:
+                print(table(by_backend["embedded"], groups) + "\n")
+                continue
+            print(side_by_side(by_backend, groups) + "\n")
+            overlaps = [top_overlap(a, b) for a, b in zip(tops["embedded"], tops["Elasticsearch"], strict=True)]
+            print(
+                f"Product top-10 overlap, embedded vs Elasticsearch: mean {sum(overlaps) / len(overlaps):.3f} over "
+                f"{len(overlaps)} queries; identical top 10 (same order) for "
+                f"{sum(a == b for a, b in zip(tops['embedded'], tops['Elasticsearch'], strict=True))}\n"
+            )
+        if cluster is not None:
+            es_server.drop_indices(indices["Elasticsearch"].backend)
 
 
-def judged_part(args, model: str) -> None:
+def product_runs(index, judged_set) -> tuple[dict[str, list[str]], float]:
+    """Every query through matching.search_postings (offers, nobody logged in); the refs and seconds per query."""
+    started = time.perf_counter()
+    product = {
+        q["id"]: [
+            r.posting.ref
+            for r in matching.search_postings(index, q["query"], SearchFilters(direction="offer"), limit=K).results
+        ]
+        for q in judged_set.queries
+    }
+    return product, (time.perf_counter() - started) / len(judged_set.queries)
+
+
+def judged_part(args, model: str, cluster: es_server.Cluster | None = None) -> None:
     """The judged sets: the product's search beside BM25, dense e5 and RRF, per group."""
     import judged
 
@@ -206,24 +297,42 @@ def judged_part(args, model: str) -> None:
             (p.id, f"{p.title}\n{p.description}")
             for p in db.session.scalars(db.select(Posting).where(Posting.direction == "offer").order_by(Posting.id))
         ]
-        started = time.perf_counter()
-        product = {
-            q["id"]: [
-                r.posting.ref
-                for r in matching.search_postings(index, q["query"], SearchFilters(direction="offer"), limit=K).results
-            ]
-            for q in judged_set.queries
-        }
-        seconds = time.perf_counter() - started
-        runs = {"product": product, **judged.baseline_runs(index, judged_set, refs, offers)}
+        product, seconds = product_runs(index, judged_set)
+        runs = {"product": product}
+        es_index = None
+        if cluster is not None:
+            es_index = elasticsearch_index(cluster, index.embedder, home, judged_set.corpus_digest()[:8])
+            started = time.perf_counter()
+            reindex(es_index)
+            print(f"indexed into Elasticsearch in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            runs["product (Elasticsearch)"], es_seconds = product_runs(es_index, judged_set)
+        runs.update(judged.baseline_runs(index, judged_set, refs, offers))
         scores = judged.score_runs(judged_set, runs)
         left_out = len(judged_set.queries) - len(judged_set.answerable)
         print(f"### judged set: {judged_set.name}\n")
         print(
             f"{len(judged_set.answerable)} queries with a relevant posting ({left_out} without are left out); "
-            f"product searches {seconds / len(judged_set.queries) * 1000:.0f} ms per query here; "
+            f"product searches {seconds * 1000:.0f} ms per query here; "
             f"unjudged results in the product's top 10: {len(scores.unjudged['product'])}\n"
         )
+        if es_index is not None:
+            es_product = runs["product (Elasticsearch)"]
+            overlaps = [top_overlap(product[q["id"]], es_product[q["id"]]) for q in judged_set.queries]
+            answerable = {q["id"] for q in judged_set.answerable}
+            answerable_overlap = [o for q, o in zip(judged_set.queries, overlaps, strict=True) if q["id"] in answerable]
+            delta = (
+                scores.by_group["product (Elasticsearch)"]["all"]["nDCG@10"]
+                - scores.by_group["product"]["all"]["nDCG@10"]
+            )
+            print(
+                f"Product on Elasticsearch: {es_seconds * 1000:.0f} ms per query; unjudged results in its top 10: "
+                f"{len(scores.unjudged['product (Elasticsearch)'])}; nDCG@10 Elasticsearch − embedded {delta:+.3f}; "
+                f"top-10 overlap with the embedded backend: mean {sum(overlaps) / len(overlaps):.3f} over all "
+                f"{len(overlaps)} queries, identical top 10 (same order) for "
+                f"{sum(product[q] == es_product[q] for q in product)}; mean over the answerable ones "
+                f"{sum(answerable_overlap) / len(answerable_overlap):.3f}\n"
+            )
+            es_server.drop_indices(es_index.backend)
         print(judged.table(scores, list(runs)) + "\n")
         by_ref = {p.ref: p for p in db.session.scalars(db.select(Posting))}
         for query_id, ref in scores.unjudged["product"]:

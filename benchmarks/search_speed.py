@@ -18,6 +18,13 @@ reports, per corpus size:
 - recall@10 of the backend's semantic search against the exact numpy top 10;
 - index file size and the process's peak RSS.
 
+With `--backend elasticsearch` the same corpora, vectors, queries and filters also go into
+Elasticsearch (matchmaker.indexing.elastic; a cluster at --elasticsearch-url, else a single
+node started from .cache/elasticsearch/ with --elasticsearch-heap, 1 GB by default), in the
+same run: bulk indexing throughput, the same hybrid search path, recall@10 of its HNSW kNN
+against exact search with and without filters (also at larger num_candidates), the primaries'
+store size and the node's resident memory, beside the embedded backend's figures.
+
 Corpus vectors are random unit vectors unless `--corpus-vectors model` (encodes every
 posting with the model, cached in benchmarks/.cache/); vec0 search is exact brute force,
 so its latency and recall do not depend on what the vectors are. Query vectors come from
@@ -27,6 +34,7 @@ the model when given (else random). Prints markdown tables.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -56,9 +64,13 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import es_server  # noqa: E402
 
 from matchmaker import matching  # noqa: E402
 from matchmaker.config import SETTINGS  # noqa: E402
+from matchmaker.indexing import elastic  # noqa: E402
 from matchmaker.indexing.base import IndexDocument, SearchFilters  # noqa: E402
 from matchmaker.indexing.embedded import EmbeddedBackend  # noqa: E402
 from matchmaker.indexing.embedder import model_id_of  # noqa: E402
@@ -72,6 +84,8 @@ TAXONOMY = ROOT / "matchmaker" / "data" / "taxonomy"
 CACHE = Path(__file__).resolve().parent / ".cache"
 CANDIDATES = matching.RankingWeights().candidates  # per channel, as the product asks
 BATCH = 1000  # documents per upsert transaction
+# Elasticsearch kNN: num_candidates = max(MIN_NUM_CANDIDATES, factor × k); the product's factor first.
+NUM_CANDIDATES_FACTORS = (elastic.NUM_CANDIDATES_FACTOR, 5, 10, 20)
 EMBEDDED_DESCRIPTION_CHARS = 400  # as in matchmaker.indexing.documents (not imported: it needs the models)
 
 PERKS = [
@@ -453,6 +467,21 @@ def machine_info() -> str:
 # -- one corpus size -------------------------------------------------------------------
 
 
+def product_search(index: SearchIndex, model: Model | None, text: str, vector: np.ndarray | None, filters):
+    """The product's own path (matching.gather + matching.score): lexical, semantic and crosswalk
+    candidates, documents fetched, fusion and signals; the need read from the query's vector."""
+    if vector is None:  # as search_postings does: the query is encoded first, to read the need from it
+        vector = model.query(text)
+    need = matching.read_need(index, text, vector) if model is not None else None
+    found = matching.gather(index, text, filters, vector=vector)
+    ranked, _ = matching.score(found, Source(intent=need, sectors=get_taxonomy().sectors_in(text)))
+    return ranked[:20], found.semantic
+
+
+def overlap(found: Sequence[int], exact: set[int]) -> float:
+    return len(set(found[:10]) & exact) / len(exact)
+
+
 def bench_size(
     size: int,
     documents: list[IndexDocument],
@@ -467,6 +496,7 @@ def bench_size(
     model_id: str,
     posting_queries: int,
     model: Model | None = None,
+    cluster: es_server.Cluster | None = None,
 ) -> dict:
     documents, vectors = documents[:size], vectors[:size]
     path = workdir / f"index-{size}.sqlite"
@@ -524,12 +554,9 @@ def bench_size(
     index = SearchIndex(backend=backend, embedder=model, lock_path=workdir / "index.lock")
 
     def hybrid(text: str, vector: np.ndarray | None, filters: SearchFilters):
-        if vector is None:  # as search_postings does: the query is encoded first, to read the need from it
-            vector = model.query(text)
-        need = matching.read_need(index, text, vector) if model is not None else None
-        found = matching.gather(index, text, filters, vector=vector)
-        ranked, _ = matching.score(found, Source(intent=need, sectors=get_taxonomy().sectors_in(text)))
-        return ranked[:20], found.semantic
+        return product_search(index, model, text, vector, filters)
+
+    exact_top, exact_filtered_top = [], []
 
     for text, tokens, vector, filters in zip(queries, query_tokens, query_vectors, hybrid_filters, strict=True):
         ms, _ = timed(lambda t=tokens: backend.lexical(t, SearchFilters(), CANDIDATES))
@@ -553,6 +580,8 @@ def bench_size(
             & np.array([filters.sectors[0] in s for s in sector_sets])
         )
         exact_filtered = set(cosine.top(vector, 10, mask).tolist())
+        exact_top.append(set(exact.tolist()))
+        exact_filtered_top.append(exact_filtered)
         if exact_filtered:
             filtered_recalls.append(len({h.id for h in filtered_hits[:10]} & exact_filtered) / len(exact_filtered))
 
@@ -580,10 +609,176 @@ def bench_size(
     result["filtered_recall"] = statistics.mean(filtered_recalls) if filtered_recalls else float("nan")
     result["filtered_queries"] = len(filtered_recalls)
     result["rss_mb"] = peak_rss_mb()
+    if cluster is not None:
+        result["es"] = bench_elasticsearch(
+            size,
+            documents,
+            vectors,
+            queries,
+            query_tokens,
+            query_vectors,
+            hybrid_filters,
+            exact_top,
+            exact_filtered_top,
+            cluster,
+            model_id,
+            model,
+            workdir,
+        )
     backend.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return result
+
+
+def bench_elasticsearch(
+    size: int,
+    documents: list[IndexDocument],
+    vectors: np.ndarray,
+    queries: list[str],
+    query_tokens: list[list[str]],
+    query_vectors: np.ndarray,
+    hybrid_filters: list[SearchFilters],
+    exact_top: list[set[int]],
+    exact_filtered_top: list[set[int]],
+    cluster: es_server.Cluster,
+    model_id: str,
+    model: Model | None,
+    workdir: Path,
+) -> dict:
+    """The same corpus, queries and filters on Elasticsearch, through the same product code."""
+    backend = elastic.ElasticsearchBackend(
+        elastic.ClusterSettings(cluster.url, index_prefix=f"bench-speed-{os.getpid()}-{size}", request_timeout=120)
+    )
+    result: dict = {}
+    try:
+        start = time.perf_counter()
+        with backend.rebuild(model_id, vectors.shape[1]) as building:
+            for first in range(0, size, BATCH):
+                building.upsert(documents[first : first + BATCH], vectors[first : first + BATCH])
+            filled = time.perf_counter()
+        total = time.perf_counter() - start
+        result["fill_s"], result["finish_s"] = filled - start, total - (filled - start)
+        result["index_rate"] = size / total
+
+        index = SearchIndex(backend=backend, embedder=model, lock_path=workdir / "es-index.lock")
+        for tokens, vector in zip(query_tokens[:5], query_vectors[:5], strict=True):  # warm up
+            backend.lexical(tokens, SearchFilters(), CANDIDATES)
+            backend.semantic(vector, SearchFilters(), CANDIDATES)
+        times: dict[str, list[float]] = {name: [] for name in ("lexical", "semantic", "hybrid", "hybrid_encoded")}
+        recalls, filtered_recalls = [], []
+        for text, tokens, vector, filters, exact, exact_filtered in zip(
+            queries, query_tokens, query_vectors, hybrid_filters, exact_top, exact_filtered_top, strict=True
+        ):
+            ms, _ = timed(lambda t=tokens: backend.lexical(t, SearchFilters(), CANDIDATES))
+            times["lexical"].append(ms)
+            ms, hits = timed(lambda v=vector: backend.semantic(v, SearchFilters(), CANDIDATES))
+            times["semantic"].append(ms)
+            ms, (_, filtered_hits) = timed(lambda q=text, v=vector, f=filters: product_search(index, model, q, v, f))
+            times["hybrid"].append(ms)
+            if model is not None:
+                ms, _ = timed(lambda q=text, f=filters: product_search(index, model, q, None, f))
+                times["hybrid_encoded"].append(ms)
+            recalls.append(overlap([h.id for h in hits], exact))
+            if exact_filtered:
+                filtered_recalls.append(overlap([h.id for h in filtered_hits], exact_filtered))
+        result["latency"] = {name: percentiles(values) for name, values in times.items() if values}
+        result["recall"] = statistics.mean(recalls)
+        result["filtered_recall"] = statistics.mean(filtered_recalls) if filtered_recalls else float("nan")
+
+        # kNN recall and latency at larger num_candidates (the product asks k = CANDIDATES).
+        sweep = []
+        default = elastic.NUM_CANDIDATES_FACTOR
+        try:
+            for factor in NUM_CANDIDATES_FACTORS:
+                elastic.NUM_CANDIDATES_FACTOR = factor
+                candidates = min(elastic.MAX_RESULTS, max(elastic.MIN_NUM_CANDIDATES, factor * CANDIDATES))
+                lat, rec, frec = [], [], []
+                for vector, filters, exact, exact_filtered in zip(
+                    query_vectors, hybrid_filters, exact_top, exact_filtered_top, strict=True
+                ):
+                    ms, hits = timed(lambda v=vector: backend.semantic(v, SearchFilters(), CANDIDATES))
+                    lat.append(ms)
+                    rec.append(overlap([h.id for h in hits], exact))
+                    if exact_filtered:
+                        filtered = backend.semantic(vector, filters, CANDIDATES)
+                        frec.append(overlap([h.id for h in filtered], exact_filtered))
+                sweep.append(
+                    {
+                        "factor": factor,
+                        "num_candidates": candidates,
+                        "recall": statistics.mean(rec),
+                        "filtered_recall": statistics.mean(frec) if frec else float("nan"),
+                        "latency": percentiles(lat),
+                    }
+                )
+        finally:
+            elastic.NUM_CANDIDATES_FACTOR = default
+        result["sweep"] = sweep
+        result["store_mb"], result["segments"] = (
+            value / 1e6 if n == 0 else value for n, value in enumerate(es_server.store_bytes(backend))
+        )
+        result["memory_mb"] = cluster.memory_mb()
+    finally:
+        es_server.drop_indices(backend)
+    return result
+
+
+def print_elasticsearch(results: list[dict], cluster: es_server.Cluster, encoded: bool) -> None:
+    def cell(pair: tuple[float, float] | None) -> str:
+        return f"{pair[0]:.1f} / {pair[1]:.1f} ms" if pair else "—"
+
+    print(f"#### Elasticsearch beside the embedded backend ({cluster.describe()})")
+    print()
+    print(
+        "| postings | backend | bulk indexing, vectors precomputed | filtered hybrid p50/p95 (incl. query encode) "
+        "| filtered hybrid p50/p95 (vector given) | lexical p50/p95 | semantic p50/p95 | recall@10 "
+        "| filtered recall@10 | index size | memory |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        es = r["es"]
+        lat = r["latency"]
+        with_encode = r.get("latency_with_encode", {})
+        print(
+            f"| {r['size']:,} | embedded | {r['index_rate']:,.0f}/s ({r['fill_s'] + r['finish_s']:.1f} s) | "
+            f"{cell(with_encode.get('hybrid'))} | {cell(lat['hybrid'])} | {cell(lat['lexical'])} | "
+            f"{cell(lat['semantic'])} | {r['recall']:.3f} | {r['filtered_recall']:.3f} | "
+            f"{r['file_mb']:.0f} MB (file) | {r['rss_mb']:,.0f} MB (benchmark process, peak) |"
+        )
+        memory = f"{es['memory_mb']:,.0f} MB (node RSS)" if es["memory_mb"] is not None else "—"
+        print(
+            f"| {r['size']:,} | Elasticsearch | {es['index_rate']:,.0f}/s ({es['fill_s'] + es['finish_s']:.1f} s) | "
+            f"{cell(es['latency'].get('hybrid_encoded'))} | {cell(es['latency']['hybrid'])} | "
+            f"{cell(es['latency']['lexical'])} | {cell(es['latency']['semantic'])} | {es['recall']:.3f} | "
+            f"{es['filtered_recall']:.3f} | {es['store_mb']:.0f} MB (primaries, {es['segments']} segments) | "
+            f"{memory} |"
+        )
+    print()
+    for r in results:
+        es, with_encode = r["es"], r.get("latency_with_encode", {})
+        if encoded and "hybrid_encoded" in es["latency"]:
+            (e50, e95), (s50, s95) = with_encode["hybrid"], es["latency"]["hybrid_encoded"]
+            print(
+                f"{r['size']:,}: Elasticsearch / embedded, filtered hybrid incl. encode: p50 ×{s50 / e50:.2f}, "
+                f"p95 ×{s95 / e95:.2f}; bulk indexing ×{es['index_rate'] / r['index_rate']:.2f}."
+            )
+    print()
+    print(
+        f"Elasticsearch kNN (HNSW, float, cosine) at k = {CANDIDATES}, the product's candidates per channel; "
+        f"num_candidates = max({elastic.MIN_NUM_CANDIDATES}, factor × k) (product: factor "
+        f"{elastic.NUM_CANDIDATES_FACTOR}):"
+    )
+    print()
+    print("| postings | factor | num_candidates | recall@10 | filtered recall@10 | semantic p50/p95 |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        for s in r["es"]["sweep"]:
+            print(
+                f"| {r['size']:,} | {s['factor']} | {s['num_candidates']:,} | {s['recall']:.3f} | "
+                f"{s['filtered_recall']:.3f} | {cell(s['latency'])} |"
+            )
+    print()
 
 
 # -- main ------------------------------------------------------------------------------
@@ -612,6 +807,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dimensions", type=int, default=384, help="vector size without a model")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", help="folder for the index files (default: a temporary folder)")
+    es_server.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.corpus_vectors == "model" and not args.model:
         parser.error("--corpus-vectors model needs --model")
@@ -657,6 +853,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="search_speed-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    stack = contextlib.ExitStack()
+    cluster = stack.enter_context(es_server.cluster(args)) if args.backend == "elasticsearch" else None
     try:
         results = [
             bench_size(
@@ -673,10 +871,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 model_id,
                 args.posting_queries,
                 model,
+                cluster,
             )
             for size in sizes
         ]
     finally:
+        stack.close()
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -750,6 +950,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         + "; it scores title+body without field weights. Peak RSS is the process's running maximum "
         "(includes the corpus, the baselines and the model)."
     )
+    if cluster is not None:
+        print()
+        print_elasticsearch(results, cluster, bool(query_encode_ms))
 
 
 if __name__ == "__main__":

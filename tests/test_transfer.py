@@ -267,11 +267,23 @@ def test_excel_rows_report_their_sheet_row_numbers(cli, client, tmp_path, count)
     assert [s["code"] for s in posting["sectors"]] == ["basic_energy", "advanced_equipment"]
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_exported_spreadsheets_hold_formula_like_text_as_text(cli, tmp_path, suffix, app):
+def assert_reads_back_unchanged(cli, app, exported) -> None:
+    """Importing our own export into an emptied database gives the same rows."""
     from matchmaker.extensions import db
     from matchmaker.transfer import export_rows
 
+    with app.app_context():
+        before = list(export_rows())
+        db.session.query(Posting).delete()
+        db.session.query(Organization).delete()
+        db.session.commit()
+    assert cli("import", str(exported)).exit_code == 0
+    with app.app_context():
+        assert list(export_rows()) == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exported_spreadsheets_hold_formula_like_text_as_text(cli, tmp_path, suffix, app):
     hostile = '=HYPERLINK("http://evil.example","点击领取")'
     cli("import", str(write_jsonl(tmp_path / "in.jsonl", [ORG, {**NEED, "title": hostile, "description": "@SUM(1)"}])))
     exported = tmp_path / f"out{suffix}"
@@ -285,35 +297,18 @@ def test_exported_spreadsheets_hold_formula_like_text_as_text(cli, tmp_path, suf
         cells = [cell for row in load_workbook(exported).active.iter_rows() for cell in row]
         title = next(cell for cell in cells if cell.value == hostile)
         assert title.data_type == "s" and not any(cell.data_type == "f" for cell in cells)
-    with app.app_context():
-        before = list(export_rows())
-        db.session.query(Posting).delete()
-        db.session.query(Organization).delete()
-        db.session.commit()
-    assert cli("import", str(exported)).exit_code == 0
-    with app.app_context():
-        assert list(export_rows()) == before  # our own export reads back unchanged
+    assert_reads_back_unchanged(cli, app, exported)
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
 def test_export_then_import_into_an_empty_database_gives_the_same_rows(cli, tmp_path, suffix, app):
-    from matchmaker.extensions import db
-    from matchmaker.transfer import export_rows
-
     cli("import", str(write_jsonl(tmp_path / "in.jsonl", [ORG, SCHOOL, NEED, {**OFFER, "status": "draft"}])))
     exported = tmp_path / f"out{suffix}"
 
     result = cli("export", str(exported))
 
     assert result.exit_code == 0 and "wrote 4 rows" in result.output
-    with app.app_context():
-        before = list(export_rows())
-        db.session.query(Posting).delete()
-        db.session.query(Organization).delete()
-        db.session.commit()
-    assert cli("import", str(exported)).exit_code == 0
-    with app.app_context():
-        assert list(export_rows()) == before
+    assert_reads_back_unchanged(cli, app, exported)
     if suffix == ".xlsx":
         header = next(load_workbook(exported).active.iter_rows(values_only=True))
         assert header[:3] == ("type", "ref", "org")

@@ -2,8 +2,8 @@
 
 A started server is a single node from a cached distribution (tests/servers.py: loopback, a
 free port, no security, data in a temporary folder), the newest 8.x by default, and is
-stopped when the `cluster()` block ends. Indices a benchmark creates are deleted by name
-(`drop_indices`); the cluster refuses wildcard deletes.
+stopped when the `cluster()` block ends. Indices a benchmark creates are deleted by
+`drop_indices`.
 """
 
 from __future__ import annotations
@@ -93,16 +93,8 @@ def cluster(args: argparse.Namespace) -> Iterator[Cluster]:
 
 
 def drop_indices(backend) -> None:
-    """Delete the physical indices behind an ElasticsearchBackend's alias, by name."""
-    from elasticsearch import NotFoundError
-
-    client = backend.client
-    try:
-        names = list(client.indices.get_alias(name=backend.settings.alias).body)
-    except NotFoundError:
-        names = []
-    for name in names:
-        client.indices.delete(index=name, ignore_unavailable=True)
+    """Delete a benchmark's indices and close its client."""
+    backend.drop()
     backend.close()
 
 

@@ -150,5 +150,4 @@ def drop_search_index(app: Flask) -> None:
         for leftover in backend.path.parent.glob(backend.path.name + "*"):
             leftover.unlink()
         return
-    for name in backend.indices():
-        backend.client.indices.delete(index=name)
+    backend.drop()

@@ -53,15 +53,7 @@ def overlap(first: list[str], second: list[str]) -> float:
 
 
 def drop(backend: ElasticsearchBackend) -> None:
-    """Delete the indices behind the backend's alias by name (the cluster refuses wildcard deletes)."""
-    from elasticsearch import NotFoundError
-
-    try:
-        names = list(backend.client.indices.get_alias(name=backend.settings.alias).body)
-    except NotFoundError:
-        names = []
-    for name in names:
-        backend.client.indices.delete(index=name, ignore_unavailable=True)
+    backend.drop()
     backend.close()
 
 

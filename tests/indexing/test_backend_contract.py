@@ -89,11 +89,9 @@ def factory(request: pytest.FixtureRequest, folder: Path, elasticsearch_for) -> 
         return
     made = Factory(request.param, elasticsearch_for(request.param))
     yield made
-    from elasticsearch import Elasticsearch
-
-    with Elasticsearch(made.url) as client:  # names, not a pattern: servers refuse wildcard deletes
-        for name in client.indices.get(index=index_prefix(folder) + "-*", ignore_unavailable=True):
-            client.indices.delete(index=name)
+    cleaner = made.make(folder)
+    cleaner.drop()
+    _close(cleaner)
 
 
 @pytest.fixture

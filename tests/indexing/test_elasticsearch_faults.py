@@ -91,10 +91,10 @@ def on_elasticsearch(
 
 
 def delete_indices(url: str, prefix: str) -> None:
-    """Delete this test's indices by name (servers refuse wildcard deletes)."""
-    with Elasticsearch(url, request_timeout=60) as client:
-        for name in client.indices.get(index=f"{prefix}-*", ignore_unavailable=True):
-            client.indices.delete(index=name)
+    """Delete this test's indices."""
+    backend = ElasticsearchBackend(ClusterSettings(url, index_prefix=prefix, request_timeout=60))
+    backend.drop()
+    backend.close()
 
 
 def unique_prefix() -> str:

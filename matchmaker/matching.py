@@ -237,8 +237,8 @@ def _run(
     vector: np.ndarray | None = None,
 ) -> SearchResults:
     try:
-        require_current_index(index)
-        found = gather(index, text, filters, weights, vector=vector)
+        status = require_current_index(index)
+        found = gather(index, text, filters, weights, vector=vector, documents_total=status.documents)
         ranked, evidence = score(found, source, weights)
         ranked = diversify(
             ranked, found.documents, first_page=max(limit, 10), per_organization=weights.per_organization
@@ -278,10 +278,12 @@ def gather(
     weights: RankingWeights | None = None,
     *,
     vector: np.ndarray | None = None,
+    documents_total: int | None = None,
 ) -> Candidates:
     """Ask the backend's three channels for candidates under the same hard filters.
 
-    `vector` is the text's query embedding when the caller already has it.
+    `vector` is the text's query embedding and `documents_total` the index's size when the caller
+    already has them.
     """
     weights = weights or RankingWeights()
     backend, n = index.backend, weights.candidates
@@ -297,7 +299,8 @@ def gather(
     known = [t for t in tokens if frequencies.get(t)]
     # Words most documents carry (技术, 专业 …) say nothing about which one is meant; in a
     # small index a share says nothing either.
-    documents_total = backend.status().documents
+    if documents_total is None:
+        documents_total = backend.status().documents
     telling = known
     if documents_total >= FILLER_MIN_DOCUMENTS:
         telling = [t for t in known if frequencies[t] / documents_total <= weights.filler_share] or known

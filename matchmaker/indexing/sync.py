@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from matchmaker.extensions import db, writing
-from matchmaker.indexing.base import IndexDocument, IndexMissing, IndexStale, PartialWrite
+from matchmaker.indexing.base import IndexDocument, IndexMissing, IndexStale, IndexStatus, PartialWrite
 from matchmaker.indexing.documents import build_document
 from matchmaker.indexing.service import SearchIndex
 from matchmaker.models import IndexOperation, Posting
@@ -228,8 +228,8 @@ def _indexed_batches() -> Iterator[list[IndexDocument]]:
         last_id = documents[-1].id
 
 
-def require_current_index(index: SearchIndex) -> None:
-    """Raise IndexMissing or IndexStale unless the index exists and was built with the configured model."""
+def require_current_index(index: SearchIndex) -> IndexStatus:
+    """The index's status; IndexMissing or IndexStale unless it exists and was built with the configured model."""
     status = index.backend.status()
     if not status.exists:
         raise IndexMissing("the search index does not exist yet: run `matchmaker reindex`")
@@ -238,3 +238,4 @@ def require_current_index(index: SearchIndex) -> None:
             f"the search index was built with model {status.model!r} but {index.embedder.model_id!r} "
             "is configured: run `matchmaker reindex`"
         )
+    return status

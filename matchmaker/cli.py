@@ -20,7 +20,18 @@ from flask.cli import FlaskGroup, with_appcontext
 from marshmallow import ValidationError
 from werkzeug.serving import run_simple
 
-from matchmaker import accounts, create_app, demo, matching, organizations, postings, status, transfer, worker
+from matchmaker import (
+    accounts,
+    create_app,
+    demo,
+    demo_activity,
+    matching,
+    organizations,
+    postings,
+    status,
+    transfer,
+    worker,
+)
 from matchmaker.errors import InvalidInput, MatchmakerError, Message, NotFound
 from matchmaker.extensions import db, schema_is_current, writing
 from matchmaker.indexing import get_search_index, warm_up_in_background
@@ -219,6 +230,17 @@ def load_demo() -> None:
         f"demo data: {report.created['organization'] + report.updated['organization']} organizations, "
         f"{report.created['posting'] + report.updated['posting']} postings"
     )
+    with unit_of_work():
+        activity = demo_activity.load_activity(
+            get_search_index(), with_accounts=not current_app.config["MATCHMAKER_PRODUCTION"]
+        )
+    index_with_progress("indexing the demo activity")
+    for title in activity.events_created:
+        click.echo(f"demo event: {title}")
+    if activity.accounts:
+        click.echo("demo accounts (new passwords on every load-demo; log in at /login):")
+        for account, password, org in activity.accounts:
+            click.echo(f"  {account.label:<10} {account.email:<32} {password}  {org}")
 
 
 def index_with_progress(label: str) -> None:

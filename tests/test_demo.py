@@ -9,10 +9,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker import demo
+from matchmaker import demo, demo_activity
 from matchmaker.data import data_dir
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Posting, PostingSector
+from matchmaker.models import Event, Meeting, MeetingOutcome, Organization, Posting, PostingSector, local_today, utcnow
 from matchmaker.schemas.imports import ROW_SCHEMAS
 from matchmaker.taxonomy import get_taxonomy
 
@@ -231,6 +231,43 @@ def test_load_demo_twice_gives_the_same_demo_data_with_every_sector_school_and_s
     assert sectors == set(get_taxonomy().sectors)
     assert real_school_names() <= schools
     assert_scenarios(client)
+    assert_demo_activity(app, first, second)
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    """e-mail → password, as `load-demo` prints the demo accounts."""
+    return dict(re.findall(r"(\S+@demo\.example\.cn)\s+(\S+)", output))
+
+
+def assert_demo_activity(app, first: str, second: str) -> None:
+    """A held event with its schedule and outcomes, an open one, and accounts whose printed passwords work."""
+    with app.app_context():
+        past, upcoming = (
+            db.session.scalar(select(Event).where(Event.title == title))
+            for title in (demo_activity.PAST_EVENT, demo_activity.UPCOMING_EVENT)
+        )
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 2  # the second load added none
+        assert past.status == "closed" and past.held_on < local_today()
+        assert all(slot.ends_at < utcnow() for slot in past.slots)
+        meetings = db.session.scalars(select(Meeting).where(Meeting.event_id == past.id)).all()
+        assert meetings and all(m.published for m in meetings)
+        recorded = {
+            o.outcome
+            for m in meetings
+            for o in db.session.scalars(select(MeetingOutcome).where(MeetingOutcome.meeting_id == m.id))
+        }
+        assert {"agreement", "intention"} <= recorded
+        assert upcoming.status == "open" and upcoming.registration_deadline > utcnow()
+    passwords = printed_passwords(first)
+    assert set(passwords) == {account.email for account in demo_activity.ACCOUNTS}
+    assert printed_passwords(second).keys() == passwords.keys() and printed_passwords(second) != passwords
+    for email, password in printed_passwords(second).items():
+        answer = app.test_client().post("/login", data={"email": email, "password": password})
+        assert answer.status_code == 302, email
+    stale = app.test_client().post(
+        "/login", data={"email": "school@demo.example.cn", "password": passwords["school@demo.example.cn"]}
+    )
+    assert stale.status_code != 302
 
 
 def assert_scenarios(client) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from matchmaker.errors import Conflict, MatchmakerError, Message
+from matchmaker.errors import Conflict, MatchmakerError, Message, as_message
 from matchmaker.extensions import db, login_manager
 from matchmaker.models import User
 from matchmaker.schemas.fields import MAX_ID
@@ -53,6 +55,38 @@ def navigation() -> dict[str, Any]:
     from matchmaker.notifications import unread_count
 
     return {"unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0}
+
+
+# Pages say more than the API's one-line summaries: where to go next.
+PAGE_MESSAGES = {
+    404: Message("找不到您要访问的页面，它可能已被删除或地址有误。", "The page you asked for does not exist."),
+    405: Message("不能这样访问这个页面，请从网站上的链接或按钮进入。", "This page cannot be reached this way."),
+}
+CSRF_EXPIRED = Message(
+    "页面已过期或缺少安全令牌，您的提交未保存。请返回刷新页面后重新提交。",
+    "The form has expired or lacks its security token; nothing was saved. Reload the page and submit again.",
+)
+
+
+def render_http_error(error: HTTPException) -> Any:
+    """An HTTP error on a page (404, 405, 413, 429, a missing CSRF token …): a styled page in Chinese."""
+    from matchmaker.web.api import HTTP_SUMMARIES
+
+    code = error.code or 500
+    message = PAGE_MESSAGES.get(code) or HTTP_SUMMARIES.get(code) or as_message(error.name)
+    if isinstance(error, CSRFError):
+        message = CSRF_EXPIRED
+    elif code == 429 and error.description and not error.description.isascii():
+        message = Message(error.description, HTTP_SUMMARIES[429].en)  # the limit's own Chinese message
+    headers = error.get_headers()
+    headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
+    return render_template("error.html", error=HttpError(code, message)), code, headers
+
+
+@dataclass(frozen=True)
+class HttpError:
+    status: int
+    message: Message
 
 
 def handle_concurrent_change(error: Exception) -> Any:

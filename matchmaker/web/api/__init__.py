@@ -36,7 +36,9 @@ class MatchmakerApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         if not request.path.startswith("/api/"):
-            return error
+            from matchmaker.web import render_http_error
+
+            return render_http_error(error)
         data = getattr(error, "data", None) or {}
         field_errors = []
         for location, messages in (data.get("messages") or {}).items():
@@ -80,7 +82,9 @@ HTTP_SUMMARIES = {
     403: PermissionDenied.message,
     404: NotFound.message,
     405: Message("不支持此请求方法。", "Method not allowed."),
+    413: Message("提交的内容过大：上传的文件不能超过 10 MB。", "The request is too large: uploads may be at most 10 MB."),
     422: InvalidInput.message,
+    429: Message("操作过于频繁，请稍后再试。", "Too many requests; please try again later."),
     500: Message("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
 }
 

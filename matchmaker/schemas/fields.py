@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -14,6 +15,7 @@ EMPTY = Message("不能为空。", "Must not be empty.")
 TOO_LONG = Message("不能超过 {max} 个字符（现为 {length} 个）。", "Must be at most {max} characters (got {length}).")
 TOO_SHORT = Message("至少需要 {min} 个字符。", "Must be at least {min} characters.")
 NOT_ONE_OF = Message("须为以下之一：{choices}。", "Must be one of: {choices}.")
+CHOOSE_ONE = Message("请选择：{choices}。", "Choose one of: {choices}.")
 OUT_OF_RANGE = Message("须在 {min} 到 {max} 之间。", "Must be between {min} and {max}.")
 UNKNOWN_SECTOR = Message(
     "未知的产业「{value}」，请使用产业代码或中文名称。",
@@ -63,21 +65,36 @@ class Text(fields.String):
 class Choice(fields.String):
     """One of a fixed set of codes (direction, status, kind, role …); `labels` name them for users."""
 
-    def __init__(self, choices: tuple[str, ...], *, labels: dict[str, str] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        choices: tuple[str, ...],
+        *,
+        labels: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
-        self.choices, self.labels = tuple(choices), labels or {}
+        self.choices, self._labels = tuple(choices), labels or {}
         self.metadata.setdefault("enum", list(self.choices))
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """Chinese names of the codes; a callable is read when needed (the taxonomy loads on first use)."""
+        return self._labels() if callable(self._labels) else self._labels
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         if text not in self.choices:
-            raise ValidationError(
-                Message(
-                    NOT_ONE_OF.zh.format(choices="、".join(self.labels.get(c, c) for c in self.choices)),
-                    NOT_ONE_OF.en.format(choices=", ".join(self.choices)),
-                )
-            )
+            raise ValidationError(choice_message(CHOOSE_ONE if not text else NOT_ONE_OF, self.choices, self.labels))
         return text
+
+
+def choice_message(message: Message, codes: Iterable[str], labels: Mapping[str, str]) -> Message:
+    """`message` listing the choices: users read their Chinese names, developers the codes."""
+    codes = tuple(codes)
+    return Message(
+        message.zh.format(choices="、".join(labels.get(c, c) for c in codes)),
+        message.en.format(choices=", ".join(codes)),
+    )
 
 
 class Bounded(fields.Integer):
@@ -111,6 +128,7 @@ class TaxonomyTerm(fields.String):
 
     description = ""
     unknown = Message("", "")
+    empty = Message("", "")  # what an input left empty is told
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -122,17 +140,21 @@ class TaxonomyTerm(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            raise ValidationError(self.problem(self.empty, text))
         try:
             return self.resolve(text)
         except UnknownTerm:
-            raise ValidationError(
-                self.unknown.format(value=text, choices=", ".join(get_taxonomy().categories))
-            ) from None
+            raise ValidationError(self.problem(self.unknown, text)) from None
+
+    def problem(self, message: Message, value: str) -> Message:
+        return message.format(value=value)
 
 
 class SectorCode(TaxonomyTerm):
     description = "Sector code (e.g. `tea`) or Chinese name (e.g. 茶叶)."
     unknown = UNKNOWN_SECTOR
+    empty = Message("请选择产业。", "Choose a sector.")
 
     def resolve(self, text: str) -> str:
         return get_taxonomy().resolve_sector(text)
@@ -143,6 +165,7 @@ class RegionCode(TaxonomyTerm):
 
     description = "Administrative code (520102, 5201, 52) or name (南明区, 贵阳市)."
     unknown = UNKNOWN_REGION
+    empty = Message("请选择地区。", "Choose a region.")
 
     def resolve(self, text: str) -> str:
         return get_taxonomy().resolve_region(text)
@@ -150,6 +173,14 @@ class RegionCode(TaxonomyTerm):
 
 class CategoryCode(TaxonomyTerm):
     unknown = UNKNOWN_CATEGORY
+    empty = Message("请选择类别：{choices}。", "Choose a category: {choices}.")
+
+    def problem(self, message: Message, value: str) -> Message:
+        categories = get_taxonomy().categories
+        return Message(
+            message.zh.format(value=value, choices="、".join(c.name for c in categories.values())),
+            message.en.format(value=value, choices=", ".join(categories)),
+        )
 
     def resolve(self, text: str) -> str:
         return get_taxonomy().resolve_category(text)

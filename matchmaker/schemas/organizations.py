@@ -6,8 +6,13 @@ from marshmallow import Schema, fields
 
 from matchmaker.schemas.common import PageArgsSchema, RegionTerm, SectorTerms
 from matchmaker.schemas.fields import Choice, RegionCode, SectorCode, SectorList, Text
+from matchmaker.taxonomy import get_taxonomy
 
 KINDS = ("enterprise", "school")
+
+
+def kind_labels() -> dict[str, str]:
+    return {code: kind.name for code, kind in get_taxonomy().kinds.items()}
 
 
 class OrganizationInSchema(Schema):
@@ -15,7 +20,7 @@ class OrganizationInSchema(Schema):
 
     ref = Text(max_length=64, metadata={"description": "Your own stable identifier, unique."})
     name = Text(max_length=100, min_length=2, required=True)
-    kind = Choice(KINDS, required=True)
+    kind = Choice(KINDS, labels=kind_labels, required=True)
     subtype = Text(max_length=20, allow_none=True)
     region = RegionCode(required=True)
     sectors = SectorList()
@@ -53,7 +58,7 @@ class OrganizationContactSchema(Schema):
 
 
 class OrganizationListArgsSchema(PageArgsSchema):
-    kind = Choice(KINDS)
+    kind = Choice(KINDS, labels=kind_labels)
     subtype = fields.String()
     sector = fields.List(SectorCode(), metadata={"description": "Any of these sectors (repeat the parameter)."})
     region = RegionCode(metadata={"description": "A prefecture includes its counties."})

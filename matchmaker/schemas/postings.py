@@ -17,8 +17,12 @@ from matchmaker.schemas.fields import (
     TagTerms,
     Text,
 )
-from matchmaker.schemas.organizations import KINDS
+from matchmaker.schemas.organizations import KINDS, kind_labels
 from matchmaker.taxonomy import DIRECTIONS, STATUSES
+from matchmaker.transitions import POSTING_STATUS
+
+DIRECTION_LABELS = {"need": "需求", "offer": "供给"}
+LISTED_STATUS_LABELS = {**POSTING_STATUS.labels, "expired": "已过期"}
 
 
 class PostingInSchema(Schema):
@@ -29,7 +33,7 @@ class PostingInSchema(Schema):
     organization_ref = Text(
         max_length=64, metadata={"description": "… or by its `ref`. Optional for members of exactly one organization."}
     )
-    direction = Choice(DIRECTIONS, required=True)
+    direction = Choice(DIRECTIONS, labels=DIRECTION_LABELS, required=True)
     category = CategoryCode(
         required=True, metadata={"description": "Category code or Chinese name; see `GET /api/v1/taxonomy`."}
     )
@@ -40,7 +44,9 @@ class PostingInSchema(Schema):
     quantity = Bounded(1, 100_000, allow_none=True, metadata={"description": "Headcount or places."})
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
-    status = Choice(("draft", "published"), metadata={"description": "Default `published`."})
+    status = Choice(
+        ("draft", "published"), labels=POSTING_STATUS.labels, metadata={"description": "Default `published`."}
+    )
     tags = fields.List(
         CrosswalkTag(),
         allow_none=True,
@@ -103,12 +109,12 @@ class PostingOutSchema(Schema):
 
 
 class PostingListArgsSchema(PageArgsSchema):
-    direction = Choice(DIRECTIONS)
+    direction = Choice(DIRECTIONS, labels=DIRECTION_LABELS)
     category = fields.List(CategoryCode(), metadata={"description": "Any of these categories."})
     sector = fields.List(SectorCode(), metadata={"description": "Any of these sectors (repeat the parameter)."})
     region = RegionCode(metadata={"description": "A prefecture includes its counties."})
-    kind = Choice(KINDS, metadata={"description": "Kind of the posting's organization."})
-    status = Choice(STATUSES + ("expired",))
+    kind = Choice(KINDS, labels=kind_labels, metadata={"description": "Kind of the posting's organization."})
+    status = Choice(STATUSES + ("expired",), labels=LISTED_STATUS_LABELS)
     organization_id = Id(strict=False)
     organization_ref = fields.String()
 

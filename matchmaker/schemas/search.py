@@ -6,8 +6,8 @@ from marshmallow import Schema, fields
 
 from matchmaker.schemas.common import RegionTerm, SectorTerms
 from matchmaker.schemas.fields import Bounded, CategoryCode, Choice, RegionCode, SectorCode, Text
-from matchmaker.schemas.organizations import KINDS
-from matchmaker.schemas.postings import PostingOrganizationSchema
+from matchmaker.schemas.organizations import KINDS, kind_labels
+from matchmaker.schemas.postings import DIRECTION_LABELS, PostingOrganizationSchema
 from matchmaker.taxonomy import DIRECTIONS
 
 
@@ -18,13 +18,14 @@ class PageWindowSchema(Schema):
 
 class SearchArgsSchema(PageWindowSchema):
     q = Text(max_length=500, required=True, metadata={"description": "What to look for, in Chinese or English."})
-    direction = Choice(DIRECTIONS)
+    direction = Choice(DIRECTIONS, labels=DIRECTION_LABELS)
     category = fields.List(CategoryCode(), load_default=list, metadata={"description": "Any of these categories."})
     sector = fields.List(SectorCode(), load_default=list, metadata={"description": "Any of these sectors."})
     region = RegionCode(metadata={"description": "A prefecture includes its counties."})
-    kind = Choice(KINDS, metadata={"description": "Kind of the posting's organization."})
+    kind = Choice(KINDS, labels=kind_labels, metadata={"description": "Kind of the posting's organization."})
     seeker = Choice(
         KINDS,
+        labels=kind_labels,
         metadata={
             "description": "Who searches (enterprise or school): their own side's postings rank low. Default: the "
             "token's organization; without one, the query's wording says."

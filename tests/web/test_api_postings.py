@@ -232,3 +232,22 @@ def test_list_filters_and_pagination(client, make_org, make_user, bearer):
     assert (page["total"], page["page"], page["pages"], len(page["items"])) == (4, 2, 2, 1)
     bad = client.get("/api/v1/postings?sector=moon&page_size=0")
     assert bad.status_code == 422 and {e["field"] for e in bad.json["errors"]} == {"sector.0", "page_size"}
+
+
+def test_choices_are_named_in_chinese_and_an_empty_choice_asks_for_one(client, make_org, make_user, bearer, count):
+    _, token = make_user(org=make_org())
+    before = count(Posting)
+
+    def refused(**fields) -> dict[str, str]:
+        response = client.post("/api/v1/postings", json=new_posting(**fields), headers=bearer(token))
+        assert response.status_code == 422, response.json
+        return {error["field"]: error["message_zh"] for error in response.json["errors"]}
+
+    assert refused(direction="sideways") == {"direction": "须为以下之一：需求、供给。"}
+    assert refused(direction="") == {"direction": "请选择：需求、供给。"}
+    assert refused(status="gone") == {"status": "须为以下之一：草稿、已发布。"}
+    assert refused(region="") == {"region": "请选择地区。"}
+    unknown, empty = refused(category="x")["category"], refused(category="")["category"]
+    assert unknown.startswith("未知的类别「x」，可选：人才") and empty.startswith("请选择类别：人才")
+    assert "talent" not in unknown + empty  # codes are for developers: the English message has them
+    assert count(Posting) == before

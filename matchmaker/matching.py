@@ -17,8 +17,8 @@ recommendations and the CLI all run this one path.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -65,6 +65,8 @@ from matchmaker.text.tokenizer import tokenize
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS = 100
+# Orders a visitor may choose: by the ranking, newest first, or the soonest closing first (open-ended last).
+SORTS = {"relevance": "按相关度", "newest": "最新发布", "closing": "即将截止"}
 FILLER_MIN_DOCUMENTS = 200  # below this many postings, document frequencies do not tell filler words
 
 
@@ -143,12 +145,14 @@ def search_postings(
     seeker_side: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    sort: str = "relevance",
     weights: RankingWeights | None = None,
 ) -> SearchResults:
     """Public postings matching a free-text query under hard filters, best first, explained.
 
     `seeker_side` is the searcher's side when known (a logged-in member's organization, or the
-    我是企业 / 我是院校 choice); otherwise the query text says it.
+    我是企业 / 我是院校 choice); otherwise the query text says it. `sort` (SORTS) reorders what
+    passed the ranking's threshold: the same results, newest or soonest closing first.
     """
     text = _check_query(query)
     _check_page(limit, offset)
@@ -162,7 +166,7 @@ def search_postings(
     source = Source(intent=need, sectors=get_taxonomy().sectors_in(text), needs_sought=needs_sought)
     side, category, p = need.best()
     info = {"q": text, "read_as": {"side": side, "category": category, "probability": round(p, 3), "from": need.source}}
-    return _run(index, text, filters, source, limit, offset, weights, info, vector=vector)
+    return _run(index, text, filters, source, limit, offset, weights, info, vector=vector, sort=sort)
 
 
 def match_posting(
@@ -235,6 +239,7 @@ def _run(
     query_info: dict[str, Any],
     *,
     vector: np.ndarray | None = None,
+    sort: str = "relevance",
 ) -> SearchResults:
     try:
         status = require_current_index(index)
@@ -246,6 +251,8 @@ def _run(
         facets = index.backend.facets([doc_id for doc_id, _ in ranked])
     except SearchError as exc:
         raise unavailable(exc) from exc
+    facets["county"] = county_counts(found.documents[doc_id].region_code for doc_id, _ in ranked)
+    ranked = sorted_results(ranked, found.documents, sort)
     page = ranked[offset : offset + limit]
     postings = _hydrate([doc_id for doc_id, _ in page])
     results = [
@@ -256,6 +263,23 @@ def _run(
         if doc_id in postings
     ]
     return SearchResults(results=results, total=len(ranked), facets=facets, query=query_info, index=index_lag())
+
+
+def sorted_results(
+    ranked: list[tuple[int, float]], documents: dict[int, IndexDocument], sort: str
+) -> list[tuple[int, float]]:
+    """The ranked results in the visitor's chosen order (stable: ties keep their rank)."""
+    if sort == "newest":
+        return sorted(ranked, key=lambda item: documents[item[0]].published_at or "", reverse=True)
+    if sort == "closing":
+        return sorted(ranked, key=lambda item: (documents[item[0]].valid_until is None, documents[item[0]].valid_until))
+    return ranked
+
+
+def county_counts(region_codes: Iterable[str | None]) -> dict[str, int]:
+    """How many results lie in each county (the backends' region facet counts prefectures)."""
+    regions = get_taxonomy().regions
+    return dict(Counter(code for code in region_codes if code in regions and regions[code].level == "county"))
 
 
 @dataclass

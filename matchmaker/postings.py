@@ -235,7 +235,44 @@ def postings_of(org: Organization) -> list[Posting]:
 
 
 def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:
-    """One page of visible postings matching the filters, newest first."""
+    """One page of visible postings matching the filters, newest first (or soonest closing: `sort="closing"`)."""
+    stmt = filtered_postings(filters, viewer)
+    if filters.get("sort") == "closing":
+        stmt = stmt.order_by(Posting.valid_until.is_(None), Posting.valid_until, Posting.id.desc())
+    else:
+        stmt = stmt.order_by(Posting.id.desc())
+    return db.paginate(stmt, page=filters["page"], per_page=filters["page_size"], error_out=False)
+
+
+def facet_counts(filters: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Public postings under the filters counted per sector, prefecture, county, category and kind (as search's)."""
+    chosen = filtered_postings(filters, None).with_only_columns(Posting.id).subquery()
+    in_chosen = Posting.id.in_(select(chosen.c.id))
+
+    def grouped(column: Any, *joins: Any) -> dict[str, int]:
+        stmt = select(column, func.count()).select_from(Posting)
+        for join in joins:
+            stmt = stmt.join(join)
+        return {key: n for key, n in db.session.execute(stmt.where(in_chosen).group_by(column)).all() if key}
+
+    regions = get_taxonomy().regions
+    by_region = grouped(Posting.region_code)
+    prefectures: dict[str, int] = {}
+    for code, n in by_region.items():
+        prefecture = regions[code].prefecture if code in regions else None
+        if prefecture:
+            prefectures[prefecture] = prefectures.get(prefecture, 0) + n
+    return {
+        "sector": grouped(PostingSector.sector_code, Posting.sector_links),
+        "region": prefectures,
+        "county": {code: n for code, n in by_region.items() if code in regions and regions[code].level == "county"},
+        "category": grouped(Posting.category),
+        "kind": grouped(Organization.kind, Posting.organization),
+    }
+
+
+def filtered_postings(filters: dict[str, Any], viewer: Any) -> Select:
+    """Visible postings matching the list filters (PostingListArgsSchema), unordered."""
     stmt = visible_postings(viewer)
     today = local_today()
     if filters.get("direction"):
@@ -261,5 +298,4 @@ def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:
         stmt = stmt.where(Posting.organization_id == filters["organization_id"])
     if filters.get("organization_ref"):
         stmt = stmt.where(Organization.ref == filters["organization_ref"])
-    stmt = stmt.order_by(Posting.id.desc())
-    return db.paginate(stmt, page=filters["page"], per_page=filters["page_size"], error_out=False)
+    return stmt

@@ -117,6 +117,12 @@ class PostingListArgsSchema(PageArgsSchema):
     status = Choice(STATUSES + ("expired",), labels=LISTED_STATUS_LABELS)
     organization_id = Id(strict=False)
     organization_ref = fields.String()
+    sort = Choice(
+        ("newest", "closing"),
+        labels={"newest": "最新发布", "closing": "即将截止"},
+        load_default="newest",
+        metadata={"description": "`newest` first (default) or `closing` soonest (open-ended last)."},
+    )
 
 
 class TagSuggestionsSchema(Schema):

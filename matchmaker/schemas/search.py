@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from matchmaker.matching import SORTS
 from matchmaker.schemas.common import RegionTerm, SectorTerms
 from matchmaker.schemas.fields import Bounded, CategoryCode, Choice, RegionCode, SectorCode, Text
 from matchmaker.schemas.organizations import KINDS, kind_labels
@@ -31,6 +32,12 @@ class SearchArgsSchema(PageWindowSchema):
             "token's organization; without one, the query's wording says."
         },
     )
+    sort = Choice(
+        tuple(SORTS),
+        labels=SORTS,
+        load_default="relevance",
+        metadata={"description": "`relevance` (default), `newest` first, or `closing` soonest (open-ended last)."},
+    )
 
 
 class ResultSchema(Schema):
@@ -55,7 +62,7 @@ class ResultSchema(Schema):
 class SearchResultsSchema(Schema):
     results = fields.List(fields.Nested(ResultSchema))
     total = fields.Integer(metadata={"description": "How many candidates passed the filters and matched."})
-    facets = fields.Dict(metadata={"description": "Counts per sector, region (prefecture), category and kind."})
+    facets = fields.Dict(metadata={"description": "Counts per sector, region (prefecture), county, category and kind."})
     query = fields.Dict()
     index = fields.Nested(
         "IndexLagSchema",

@@ -7,6 +7,7 @@ covers the ranking itself.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -140,6 +141,50 @@ def test_an_empty_query_shows_the_form_and_the_newest_postings(client, make_org,
     assert "茶叶加工技术专业" in text(bare) and "机械加工技术专业" in text(bare)
     assert "茶叶加工技术专业" in tea and "机械加工技术专业" not in tea
     assert '<input type="hidden" name="sector" value="tea">' in tea  # a query typed here keeps the filter
+
+
+def test_browsing_without_a_query_has_facets_down_to_counties(client, make_org, make_posting):
+    meitan, fenggang = make_org(kind="school", region="520328"), make_org(kind="school", region="520327")
+    guiyang = make_org(kind="school", region="520102")
+    make_posting(meitan, title="茶叶加工技术专业", sectors=["tea"])
+    make_posting(meitan, title="茶艺与茶营销专业", sectors=["tea"])
+    make_posting(fenggang, title="茶叶种植技术培训", category="training", sectors=["tea"])
+    make_posting(guiyang, title="机械加工技术专业", sectors=EQUIPMENT)
+
+    everything = dict((label, href) for href, label in links(facet_sidebar(text(client.get("/search")))))
+    zunyi = text(client.get(everything["遵义市3条"]))
+    counties = dict((label, href) for href, label in links(facet_sidebar(zunyi)))
+    meitan_only = text(client.get(counties["湄潭县2条"]))
+
+    assert "茶叶3条" in everything and "先进装备制造1条" in everything and "贵阳市1条" in everything
+    assert not any(label.startswith("湄潭县") for label in everything)  # counties once a region is chosen
+    assert "凤冈县1条" in counties and query_of(counties["湄潭县2条"]) == {"region": ["520328"]}
+    assert "茶叶加工技术专业" in meitan_only and "茶叶种植技术培训" not in meitan_only
+    back = [href for href, label in links(facet_sidebar(meitan_only)) if label.startswith("✓湄潭县2条")]
+    assert query_of(back[0]) == {"region": ["520300"]}  # choosing it again goes back to the prefecture
+
+
+def test_results_sort_by_newest_or_soonest_closing_and_pages_are_numbered(client, make_org, make_posting):
+    school = make_org(kind="school")
+    today = date.today()
+    for n, days in enumerate((90, 10, None, 40, 200)):
+        valid = today + timedelta(days=days) if days else None
+        make_posting(school, title=f"数控技术专业{'甲乙丙丁戊'[n]}班", valid_until=valid)
+
+    def titles(query: str) -> list[str]:
+        return re.findall(r"数控技术专业(.)班", text(client.get("/search?" + query)))
+
+    assert titles("") == ["戊", "丁", "丙", "乙", "甲"]  # newest first
+    assert titles("sort=closing") == ["乙", "丁", "甲", "戊", "丙"]  # open-ended last
+    assert titles("q=数控技术&sort=newest") == ["戊", "丁", "丙", "乙", "甲"]
+    assert titles("q=数控技术&sort=closing") == ["乙", "丁", "甲", "戊", "丙"]
+
+    third = text(client.get("/search?sort=closing&limit=1&offset=2"))
+    pager = third[third.index('class="page-numbers"') : third.index("</ol>", third.index('class="page-numbers"'))]
+    numbered = {label: href for href, label in links(pager)}
+    assert set(numbered) == {"1", "2", "4", "5"} and 'aria-current="page">第 3 页' in pager
+    assert query_of(numbered["5"]) == {"sort": ["closing"], "limit": ["1"], "offset": ["4"]}
+    assert '<strong aria-current="true">即将截止</strong>' in third
 
 
 def test_a_missing_index_gives_a_clear_503_page(app, client, make_org, make_posting):

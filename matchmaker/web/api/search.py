@@ -24,4 +24,5 @@ def search(args):
         seeker_side=matching.seeker_side(args.get("seeker"), api_user()),
         limit=args["limit"],
         offset=args["offset"],
+        sort=args["sort"],
     )

@@ -43,7 +43,11 @@ ARG_LABELS = {
     "kind": "机构类型",
     "limit": "每页条数",
     "offset": "起始位置",
+    "sort": "排序",
+    "county": "区县",
 }
+BROWSE_SORTS = ("newest", "closing")  # without a query there is no relevance to sort by
+PAGE_NUMBERS = 2  # page links shown on each side of the current page
 LATEST = 10
 MATCHES = 5
 
@@ -71,10 +75,12 @@ def search():
     except InvalidInput as error:
         return _search_page(errors=field_errors(error)), error.status
     if not args.get("q"):
+        if args["sort"] not in BROWSE_SORTS:
+            args["sort"] = "newest"
         page = postings.list_postings(
             {**args, "page": args["offset"] // args["limit"] + 1, "page_size": args["limit"]}, None
         )
-        return _search_page(args, browse=page)
+        return _search_page(args, browse=page, counts=postings.facet_counts(args))
     try:
         found = matching.search_postings(
             get_search_index(),
@@ -83,6 +89,7 @@ def search():
             seeker_side=matching.seeker_side(args.get("seeker"), viewer()),
             limit=args["limit"],
             offset=args["offset"],
+            sort=args["sort"],
         )
     except InvalidInput as error:
         return _search_page(args, errors=field_errors(error)), error.status
@@ -154,6 +161,7 @@ def _search_page(
     errors: FieldErrors | None = None,
     found: matching.SearchResults | None = None,
     browse: Any = None,
+    counts: dict[str, dict[str, int]] | None = None,
     unavailable: matching.SearchUnavailable | None = None,
 ) -> str:
     """The search page for parsed arguments, or (args None) for raw ones that did not validate."""
@@ -172,6 +180,8 @@ def _search_page(
         hidden = [(name, value) for name in KEPT_FILTERS for value in _as_list(args.get(name))]
         if args["limit"] != DEFAULT_LIMIT:
             hidden.append(("limit", str(args["limit"])))
+        if args["sort"] not in ("relevance", "newest"):
+            hidden.append(("sort", args["sort"]))
     total = found.total if found is not None else browse.total if browse is not None else 0
     return render_template(
         "public/search.html",
@@ -184,7 +194,8 @@ def _search_page(
         unavailable=unavailable,
         total=total,
         active=_active_filters(args) if args else [],
-        facets=_facets(args, found.facets) if found else [],
+        facets=_facets(args, found.facets if found else counts or {}) if args else [],
+        sorts=_sort_links(args, browse=found is None) if args and (found or browse) else [],
         pages=_page_links(args, total) if args else None,
     )
 
@@ -194,6 +205,8 @@ def _search_url(args: dict[str, Any], **changes: Any) -> str:
     params = {name: args.get(name) for name in ("q", *FILTERS)}
     if args.get("limit", DEFAULT_LIMIT) != DEFAULT_LIMIT:
         params["limit"] = args["limit"]
+    if args.get("sort") not in (None, "relevance", "newest"):
+        params["sort"] = args["sort"]
     params.update(changes)
     return url_for("public.search", **{k: v for k, v in params.items() if v not in (None, "", [], 0)})
 
@@ -222,9 +235,16 @@ def _label(name: str, code: str) -> str:
 
 
 def _facets(args: dict[str, Any], counts: dict[str, dict[str, int]]) -> list[Facet]:
-    """Sidebar groups: every value with its count and a link that adds (or removes) it."""
+    """Sidebar groups: every value with its count and a link that adds (or removes) it.
+
+    Counties show once a region is chosen: those of its prefecture; choosing one narrows the
+    region to it, choosing it again goes back to the prefecture.
+    """
     facets = []
-    for name in ("sector", "region", "category", "kind"):
+    for name in ("sector", "region", "county", "category", "kind"):
+        if name == "county":
+            facets.append(_county_facet(args, counts.get("county", {})))
+            continue
         active = set(_as_list(args.get(name)))
         values = sorted(counts.get(name, {}).items(), key=lambda item: (-item[1], item[0]))
         facets.append(
@@ -235,6 +255,37 @@ def _facets(args: dict[str, Any], counts: dict[str, dict[str, int]]) -> list[Fac
             )
         )
     return [facet for facet in facets if facet.values]
+
+
+def _county_facet(args: dict[str, Any], counts: dict[str, int]) -> Facet:
+    chosen = args.get("region")
+    regions = get_taxonomy().regions
+    prefecture = regions[chosen].prefecture if chosen in regions else None
+    values = [
+        Link(
+            regions[code].name,
+            _search_url(args, region=prefecture if code == chosen else code),
+            count,
+            code == chosen,
+        )
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if prefecture and regions[code].parent == prefecture
+    ]
+    return Facet("county", ARG_LABELS["county"], values)
+
+
+def _sort_links(args: dict[str, Any], *, browse: bool) -> list[Link]:
+    """The orders a visitor may choose, the current one marked."""
+    choices = BROWSE_SORTS if browse else tuple(matching.SORTS)
+    return [
+        Link(
+            matching.SORTS[code],
+            _search_url(args, sort=None if code in ("relevance", "newest") else code, offset=None),
+            None,
+            args["sort"] == code,
+        )
+        for code in choices
+    ]
 
 
 def _active_filters(args: dict[str, Any]) -> list[Link]:
@@ -252,12 +303,21 @@ def _page_links(args: dict[str, Any], total: int) -> dict[str, Any]:
     def at(start: int) -> str:
         return _search_url(args, offset=start)
 
+    max_offset = SEARCH_ARGS.fields["offset"].maximum
+    current, last_page = offset // limit + 1, max(1, min(-(-total // limit), max_offset // limit + 1))
+    shown = sorted({1, last_page, *range(max(1, current - PAGE_NUMBERS), min(last_page, current + PAGE_NUMBERS) + 1)})
+    numbers: list[Link | None] = []  # None marks a gap (…)
+    for number in shown:
+        if numbers and numbers[-1] is not None and int(numbers[-1].label) < number - 1:
+            numbers.append(None)
+        numbers.append(Link(str(number), at((number - 1) * limit), None, number == current))
     return {
         "first": offset + 1 if total else 0,
         "last": min(offset + limit, total),
         "start": at(0),
         "previous": at(max(0, offset - limit)) if offset > 0 else None,
         "next": at(offset + limit) if offset + limit < total else None,
+        "numbers": numbers if last_page > 1 else [],
     }
 
 

@@ -30,14 +30,33 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     from matchmaker.web import api, pages, transaction
-    from matchmaker.web.pages import account, coordinator, events, member, notifications, public
+    from matchmaker.web.pages import (
+        account,
+        coordinator,
+        events,
+        member,
+        notifications,
+        public,
+        tools,
+    )
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     csrf.init_app(app)
     api.init_app(app)
     for blueprint in api.BLUEPRINTS:
         csrf.exempt(blueprint)  # bearer tokens, not cookies: no cross-site forgery to guard against
-    pages.init_app(app, [public.bp, account.bp, member.bp, coordinator.bp, notifications.bp, events.bp])
+    pages.init_app(
+        app,
+        [
+            public.bp,
+            account.bp,
+            member.bp,
+            coordinator.bp,
+            notifications.bp,
+            events.bp,
+            tools.bp,
+        ],
+    )
     transaction.init_app(app)  # after every blueprint: each view commits once, in one place
     app.register_error_handler(MatchmakerError, handle_matchmaker_error)
     app.register_error_handler(StaleDataError, handle_concurrent_change)

@@ -21,7 +21,7 @@ from matchmaker.errors import (
     flatten_errors,
 )
 from matchmaker.schemas.common import ErrorSchema
-from matchmaker.web.api import organizations, postings, search, taxonomy
+from matchmaker.web.api import credit, organizations, postings, search, taxonomy
 
 SWAGGER_UI_ROUTE = "/api/swagger-ui/"
 
@@ -82,7 +82,9 @@ HTTP_SUMMARIES = {
     403: PermissionDenied.message,
     404: NotFound.message,
     405: Message("不支持此请求方法。", "Method not allowed."),
-    413: Message("提交的内容过大：上传的文件不能超过 10 MB。", "The request is too large: uploads may be at most 10 MB."),
+    413: Message(
+        "提交的内容过大：上传的文件不能超过 10 MB。", "The request is too large: uploads may be at most 10 MB."
+    ),
     422: InvalidInput.message,
     429: Message("操作过于频繁，请稍后再试。", "Too many requests; please try again later."),
     500: Message("服务器内部错误，请稍后重试。", "Internal server error; please try again later."),
@@ -96,7 +98,7 @@ def schema_name(schema: Any) -> str:
 
 
 api = MatchmakerApi(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
-API_MODULES = (organizations, postings, search, taxonomy)
+API_MODULES = (organizations, postings, search, taxonomy, credit)
 BLUEPRINTS = [module.blp for module in API_MODULES]
 
 

@@ -32,6 +32,7 @@ KIND_NAMES = {
     "contact_request": "联系请求",
     "contact_answer": "联系请求的答复",
     "event": "对接活动",
+    "project": "合作项目",
 }
 
 

@@ -1,4 +1,4 @@
-"""Sectors, regions, categories and organization kinds, read from the data files in config/.
+"""Sectors, regions, categories, organization kinds and cooperation types, read from the data files in config/.
 
 The taxonomy is static reference data: it is loaded once per process on first use
 (`get_taxonomy()`), never at import time. Inputs may name a sector or a region by its
@@ -62,6 +62,15 @@ class OrganizationKind:
     subtypes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Term:
+    """A coded entry of a short list: a cooperation type, a partner role, a library criterion."""
+
+    code: str
+    name: str
+    hint: str = ""
+
+
 class UnknownTerm(LookupError):
     """A sector, region, category or kind that the taxonomy does not know."""
 
@@ -78,6 +87,10 @@ class Taxonomy:
     categories: dict[str, Category]
     kinds: dict[str, OrganizationKind]
     serve_both_sides: frozenset[str] = frozenset()  # subtypes that are a counterpart to both sides
+    # cooperation_types.json: project types, partner roles, demonstration library criteria
+    cooperation_types: dict[str, Term] = field(default_factory=dict)
+    partner_roles: dict[str, Term] = field(default_factory=dict)
+    library_criteria: dict[str, Term] = field(default_factory=dict)
     _sector_names: dict[str, str] = field(default_factory=dict, repr=False)
     _region_names: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -209,7 +222,21 @@ def load_taxonomy(directory: Path | Traversable) -> Taxonomy:
     both = frozenset(kind_data.get("serve_both_sides", ()))
     if both - {s for k in kinds.values() for s in k.subtypes}:
         raise ValueError(f"organization_types.json: serve_both_sides names unknown subtypes {sorted(both)}")
-    return Taxonomy(sectors=sectors, regions=regions, categories=categories, kinds=kinds, serve_both_sides=both)
+    cooperation = json.loads((directory / "cooperation_types.json").read_text(encoding="utf-8"))
+
+    def terms(key: str) -> dict[str, Term]:
+        return {t["code"]: Term(t["code"], t["name"], t.get("hint", "")) for t in cooperation[key]}
+
+    return Taxonomy(
+        sectors=sectors,
+        regions=regions,
+        categories=categories,
+        kinds=kinds,
+        serve_both_sides=both,
+        cooperation_types=terms("types"),
+        partner_roles=terms("partner_roles"),
+        library_criteria=terms("library_criteria"),
+    )
 
 
 @functools.cache

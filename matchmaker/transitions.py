@@ -67,3 +67,26 @@ EVENT_STATUS = Transitions(
         "closed": frozenset({"open", "published"}),
     },
 )
+
+# Cooperation projects: signed → approved (立项) → in progress → closed (结题); stopped (终止) from any open step.
+PROJECT_STATUS = Transitions(
+    labels={"agreement": "签订协议", "approved": "立项", "in_progress": "实施中", "closed": "结题", "stopped": "终止"},
+    allowed={
+        "agreement": frozenset({"approved", "stopped"}),
+        "approved": frozenset({"in_progress", "stopped"}),
+        "in_progress": frozenset({"closed", "stopped"}),
+        "closed": frozenset(),
+        "stopped": frozenset(),
+    },
+)
+
+# The demonstration library (示范项目库): nominated → published (入库) or declined (未入选); a declined
+# project may be nominated again. A project never nominated has no library status.
+LIBRARY_STATUS = Transitions(
+    labels={"nominated": "已推荐", "published": "已入库", "declined": "未入选"},
+    allowed={
+        "nominated": frozenset({"published", "declined"}),
+        "published": frozenset(),
+        "declined": frozenset({"nominated"}),
+    },
+)

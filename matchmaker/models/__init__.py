@@ -17,6 +17,7 @@ from matchmaker.models.jobs import Job, WorkerHeartbeat
 from matchmaker.models.notifications import Notification, NotificationSettings
 from matchmaker.models.organizations import Organization, OrganizationSector
 from matchmaker.models.postings import Posting, PostingSector
+from matchmaker.models.projects import Project, ProjectChange, ProjectPartner, ProjectSector
 from matchmaker.models.users import ApiToken, User
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "OrganizationSector",
     "Posting",
     "PostingSector",
+    "Project",
+    "ProjectChange",
+    "ProjectPartner",
+    "ProjectSector",
     "User",
     "WorkerHeartbeat",
     "local_today",

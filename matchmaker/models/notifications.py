@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from matchmaker.extensions import db
 from matchmaker.models.base import UTCDateTime, utcnow
 
-NOTIFICATION_KINDS = ("new_match", "contact_request", "contact_answer", "event")
+NOTIFICATION_KINDS = ("new_match", "contact_request", "contact_answer", "event", "project")
 EMAIL_MODES = ("immediate", "weekly", "off")
 
 
@@ -40,6 +40,7 @@ class NotificationSettings(db.Model):
     contact_request: Mapped[bool] = mapped_column(Boolean, default=True)
     contact_answer: Mapped[bool] = mapped_column(Boolean, default=True)
     event: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # matchmaking events
+    project: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # cooperation projects
     email_mode: Mapped[str] = mapped_column(String(12), default="immediate")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

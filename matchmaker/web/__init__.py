@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         events,
         member,
         notifications,
+        projects,
         public,
         tools,
     )
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
             coordinator.bp,
             notifications.bp,
             events.bp,
+            projects.bp,
             tools.bp,
         ],
     )

@@ -71,7 +71,8 @@ def test_mark_all_read(client, app, member):
 
 def test_settings_show_the_defaults_and_save_changes(client, app, member):
     page = client.get("/notifications/settings").get_data(as_text=True)
-    assert page.count("checked") == 5  # four kinds and 每条即时发送
+    assert page.count("checked") == 6  # five kinds and 每条即时发送
+    assert "合作项目" in page
     assert re.search(r'value="immediate" checked', page) and "新的匹配" in page and "联系请求的答复" in page
     assert "对接活动" in page
     assert "本站尚未配置邮件服务器" in page

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
+from matchmaker import projects
 from matchmaker.errors import InvalidInput, Message
 from matchmaker.events import operations as events
 from matchmaker.events import outputs
@@ -395,6 +396,8 @@ def agenda(event_id: int):
         outcomes=outcomes,
         other_side=events.other_side,
         errors={},
+        agreements=projects.agreement_meetings(m.id for m in meetings),
+        projects_by_meeting=projects.projects_from_meetings(m.id for m in meetings),
     )
 
 
@@ -447,6 +450,8 @@ def record_outcome(event_id: int, meeting_id: int):
             outcomes=events.outcomes_recorded_by(meetings, participant.organization_id),
             other_side=events.other_side,
             errors={meeting.id: field_errors(error)},
+            agreements=projects.agreement_meetings(m.id for m in meetings),
+            projects_by_meeting=projects.projects_from_meetings(m.id for m in meetings),
         ), 400
     flash("已记录洽谈结果。")
     return redirect(url_for(".agenda", event_id=event_id) + f"#meeting-{meeting_id}")
@@ -462,12 +467,15 @@ def outcomes(event_id: int):
         (names.get(a, a), names.get(b, b), sorted(found, key=lambda o: (o.stage, o.organization_id)))
         for (a, b), found in pairs.items()
     ]
+    meeting_ids = {o.meeting_id for found in pairs.values() for o in found}
     return render_template(
         "events/outcomes.html",
         event=event,
-        rows=sorted(rows),
+        rows=sorted(rows, key=lambda row: row[:2]),
         names=names,
         published_meetings=sum(1 for m in events.meetings_of(event) if m.published),
+        agreements=projects.agreement_meetings(meeting_ids),  # a project can be made from these
+        projects_by_meeting=projects.projects_from_meetings(meeting_ids),
     )
 
 

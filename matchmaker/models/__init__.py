@@ -18,9 +18,20 @@ from matchmaker.models.notifications import Notification, NotificationSettings
 from matchmaker.models.organizations import Organization, OrganizationSector
 from matchmaker.models.postings import Posting, PostingSector
 from matchmaker.models.projects import Project, ProjectChange, ProjectPartner, ProjectSector
+from matchmaker.models.registries import (
+    Alliance,
+    AllianceMember,
+    AllianceSector,
+    MentorPost,
+    PilotDesignation,
+    TeacherPlacement,
+)
 from matchmaker.models.users import ApiToken, User
 
 __all__ = [
+    "Alliance",
+    "AllianceMember",
+    "AllianceSector",
     "ApiToken",
     "ContactRequest",
     "Event",
@@ -34,16 +45,19 @@ __all__ = [
     "Meeting",
     "MeetingOutcome",
     "MeetingRequest",
+    "MentorPost",
     "Notification",
     "NotificationSettings",
     "Organization",
     "OrganizationSector",
+    "PilotDesignation",
     "Posting",
     "PostingSector",
     "Project",
     "ProjectChange",
     "ProjectPartner",
     "ProjectSector",
+    "TeacherPlacement",
     "User",
     "WorkerHeartbeat",
     "local_today",

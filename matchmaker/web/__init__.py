@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         notifications,
         projects,
         public,
+        registries,
         tools,
     )
 
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
             events.bp,
             projects.bp,
             tools.bp,
+            registries.bp,
         ],
     )
     transaction.init_app(app)  # after every blueprint: each view commits once, in one place

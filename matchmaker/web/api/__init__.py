@@ -21,7 +21,7 @@ from matchmaker.errors import (
     flatten_errors,
 )
 from matchmaker.schemas.common import ErrorSchema
-from matchmaker.web.api import credit, organizations, postings, projects, search, taxonomy
+from matchmaker.web.api import credit, organizations, postings, projects, registries, search, taxonomy
 
 SWAGGER_UI_ROUTE = "/api/swagger-ui/"
 
@@ -98,7 +98,7 @@ def schema_name(schema: Any) -> str:
 
 
 api = MatchmakerApi(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
-API_MODULES = (organizations, postings, search, taxonomy, credit, projects)
+API_MODULES = (organizations, postings, search, taxonomy, credit, projects, registries)
 BLUEPRINTS = [module.blp for module in API_MODULES]
 
 

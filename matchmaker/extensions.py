@@ -45,6 +45,18 @@ def writing() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside this block only read, even within `writing()`: long reads of a
+    writer (a job matching every need) leave SQLite's write lock to others. End the transaction
+    before the block ends (commit): a write in it could not take the lock reliably."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite behave like the server databases we also run on.
 

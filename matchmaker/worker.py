@@ -29,7 +29,7 @@ from flask import Flask
 from sqlalchemy import and_, or_, select, update
 
 # Importing the services registers their job handlers.
-from matchmaker import notifications, transfer  # noqa: F401
+from matchmaker import notifications, reports, transfer  # noqa: F401
 from matchmaker.extensions import db, writing
 from matchmaker.indexing import get_search_index
 from matchmaker.indexing.base import SearchError

@@ -61,4 +61,5 @@ def test_pip_install_outside_the_checkout_loads_the_demo_and_searches(tmp_path):
     found = json.loads(matchmaker("search", "数控车床操作工", "--direction", "offer", "--json"))
 
     assert Path(located).is_relative_to(venv)
+    assert (Path(located).parent / "web/static/vendor/echarts/echarts.min.js").is_file()  # the dashboard's charts
     assert found["results"] and any("数控" in result["title"] for result in found["results"][:5])

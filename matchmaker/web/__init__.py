@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from matchmaker.web.pages import (
         account,
         coordinator,
+        dashboard,
         events,
         member,
         notifications,
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
             account.bp,
             member.bp,
             coordinator.bp,
+            dashboard.bp,
             notifications.bp,
             events.bp,
             projects.bp,

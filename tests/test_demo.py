@@ -12,9 +12,24 @@ from sqlalchemy import func, select
 from matchmaker import demo, demo_activity
 from matchmaker.data import data_dir
 from matchmaker.extensions import db
-from matchmaker.models import Event, Meeting, MeetingOutcome, Organization, Posting, PostingSector, local_today, utcnow
+from matchmaker.models import (
+    Alliance,
+    Event,
+    Meeting,
+    MeetingOutcome,
+    MentorPost,
+    Organization,
+    PilotDesignation,
+    Posting,
+    PostingSector,
+    Project,
+    TeacherPlacement,
+    local_today,
+    utcnow,
+)
 from matchmaker.schemas.imports import ROW_SCHEMAS
 from matchmaker.taxonomy import get_taxonomy
+from matchmaker.transitions import PROJECT_STATUS
 
 
 def real_school_names() -> set[str]:
@@ -258,6 +273,17 @@ def assert_demo_activity(app, first: str, second: str) -> None:
         }
         assert {"agreement", "intention"} <= recorded
         assert upcoming.status == "open" and upcoming.registration_deadline > utcnow()
+        demo_projects = db.session.scalars(select(Project)).all()
+        assert {p.status for p in demo_projects} == set(PROJECT_STATUS.labels)  # every stage
+        assert all(p.counted for p in demo_projects)
+        from_event = [p for p in demo_projects if p.event_id == past.id]
+        assert from_event and all(p.meeting_id for p in from_event)
+        assert {p.library_status for p in demo_projects} >= {"published", "nominated", "declined"}
+        for model in (MentorPost, TeacherPlacement, Alliance):
+            assert db.session.scalar(select(func.count()).select_from(model)) > 0, model
+        kinds = set(db.session.scalars(select(PilotDesignation.kind)))
+        assert kinds == {"city", "alliance", "enterprise", "base", "project"}
+        assert db.session.scalar(select(func.count()).select_from(Project)) == len(demo_projects)
     passwords = printed_passwords(first)
     assert set(passwords) == {account.email for account in demo_activity.ACCOUNTS}
     assert printed_passwords(second).keys() == passwords.keys() and printed_passwords(second) != passwords

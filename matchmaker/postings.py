@@ -236,12 +236,16 @@ def postings_of(org: Organization) -> list[Posting]:
 
 def list_postings(filters: dict[str, Any], viewer: Any) -> Pagination:
     """One page of visible postings matching the filters, newest first (or soonest closing: `sort="closing"`)."""
+    stmt = sorted_postings(filters, viewer)
+    return db.paginate(stmt, page=filters["page"], per_page=filters["page_size"], error_out=False)
+
+
+def sorted_postings(filters: dict[str, Any], viewer: Any) -> Select:
+    """Every visible posting matching the filters in the list's order (its pages, and its export, read this)."""
     stmt = filtered_postings(filters, viewer)
     if filters.get("sort") == "closing":
-        stmt = stmt.order_by(Posting.valid_until.is_(None), Posting.valid_until, Posting.id.desc())
-    else:
-        stmt = stmt.order_by(Posting.id.desc())
-    return db.paginate(stmt, page=filters["page"], per_page=filters["page_size"], error_out=False)
+        return stmt.order_by(Posting.valid_until.is_(None), Posting.valid_until, Posting.id.desc())
+    return stmt.order_by(Posting.id.desc())
 
 
 def facet_counts(filters: dict[str, Any]) -> dict[str, dict[str, int]]:

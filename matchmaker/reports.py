@@ -25,13 +25,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
+from operator import itemgetter
 from typing import Any
 
 from flask import current_app
-from openpyxl import Workbook
 from sqlalchemy import Select, distinct, func, select
 
+from matchmaker import exports
 from matchmaker.errors import Message, PermissionDenied
 from matchmaker.extensions import db, reading
 from matchmaker.jobs import enqueue, handler, slow_io
@@ -52,7 +52,6 @@ from matchmaker.models import (
 )
 from matchmaker.models.base import LOCAL_TZ, local_today
 from matchmaker.ranking import learned_weights
-from matchmaker.spreadsheets import xlsx_row
 from matchmaker.taxonomy import get_taxonomy
 
 PROVINCE = "province"  # the heat map's column of province-wide postings
@@ -93,14 +92,8 @@ class Table:
 
 def table_xlsx(table: Table) -> bytes:
     """The table as an .xlsx workbook of one sheet, text cells kept as text."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.title[:31])
-    sheet.append(xlsx_row(sheet, table.columns))
-    for row in table.rows:
-        sheet.append(xlsx_row(sheet, row))
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    columns = [exports.Column(header, itemgetter(i)) for i, header in enumerate(table.columns)]
+    return exports.to_xlsx([exports.Sheet(table.title, columns, table.rows)])
 
 
 # --- open postings ---------------------------------------------------------------------------

@@ -37,13 +37,3 @@ def xlsx_row(sheet: Any, values: list[Any]) -> list[Any]:
             cell.data_type = "s"
         cells.append(cell)
     return cells
-
-
-def keep_text(workbook: Any) -> Any:
-    """Turn every would-be formula of a (not write-only) workbook back into the text it was."""
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-    return workbook

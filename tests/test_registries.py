@@ -187,7 +187,7 @@ def test_the_export_reads_back_with_text_kept_as_text(app, record, orgs):
         "茶叶加工",
         64,
     )
-    assert line["院校所在地区"] == "贵阳市南明区" and line["企业所属产业"] == "茶叶；生态特色食品"
+    assert line["院校所在地区"] == "贵阳市南明区" and line["企业所属产业"] == "茶叶、生态特色食品"
 
 
 def write_csv(tmp_path, header, rows):

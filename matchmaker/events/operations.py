@@ -9,7 +9,7 @@ of overwriting (`check_version`).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from matchmaker.models import (
     utcnow,
 )
 from matchmaker.models.base import local_time
+from matchmaker.models.events import OUTCOME_STAGES, OUTCOMES
 from matchmaker.organizations import members_of
 from matchmaker.schemas.events import OutcomeInSchema
 from matchmaker.transitions import EVENT_STATUS
@@ -742,3 +743,82 @@ def outcomes_recorded_by(meetings: list[Meeting], organization_id: int) -> dict[
         )
     )
     return {(row.meeting_id, row.stage): row for row in rows}
+
+
+# --- what the coordinator's pages list (and their exports hold) --------------------------------------
+
+
+def registrations(event: Event) -> list[EventParticipant]:
+    """The event's registrations as the coordinator reviews them: pending ones first, then by kind and name."""
+    return sorted(event.participants, key=lambda p: (p.status != "pending", p.organization.kind, p.organization.name))
+
+
+def meetings_per_participant(meetings: list[Meeting]) -> Counter[int]:
+    """participant id → how many of these meetings it has."""
+    return Counter(side for m in meetings for side in (m.request.from_participant_id, m.request.to_participant_id))
+
+
+def event_requests(event: Event) -> list[MeetingRequest]:
+    """Every meeting request of the event, withdrawn ones included, in the order they were sent."""
+    return list(
+        db.session.scalars(
+            select(MeetingRequest)
+            .where(MeetingRequest.event_id == event.id)
+            .order_by(MeetingRequest.created_at, MeetingRequest.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """A pair of organizations that met, with every outcome either side recorded (at the event, then later)."""
+
+    first: str
+    second: str
+    outcomes: list[MeetingOutcome]
+
+
+def participant_names(event: Event) -> dict[int, str]:
+    """organization id → name, of the event's registrations."""
+    return {p.organization_id: p.organization.name for p in event.participants}
+
+
+def outcome_rows(event: Event) -> list[OutcomeRow]:
+    """The outcomes page's rows: by the pair's names, each pair's outcomes by stage and recording side."""
+    names = participant_names(event)
+    rows = [
+        OutcomeRow(
+            str(names.get(a, a)), str(names.get(b, b)), sorted(found, key=lambda o: (o.stage, o.organization_id))
+        )
+        for (a, b), found in outcomes_by_pair(event).items()
+    ]
+    return sorted(rows, key=lambda row: (row.first, row.second))
+
+
+NO_OUTCOME = ""  # outcome_totals' count of published meetings without a record at that stage
+
+
+def outcome_totals(event: Event) -> dict[str, dict[str, int]]:
+    """stage → outcome → how many of the event's published meetings ended there.
+
+    Each side records its own outcome, so a meeting counts once per stage, at the furthest outcome
+    (in the order of OUTCOMES) either side recorded at that stage; NO_OUTCOME counts the meetings
+    with no record at that stage. Each stage's counts therefore add up to the published meetings.
+    """
+    published = [m.id for m in meetings_of(event) if m.published]
+    rank = {code: n for n, code in enumerate(OUTCOMES)}
+    furthest: dict[str, dict[int, str]] = {stage: {} for stage in OUTCOME_STAGES}
+    if published:
+        for outcome in db.session.scalars(select(MeetingOutcome).where(MeetingOutcome.meeting_id.in_(published))):
+            seen = furthest.setdefault(outcome.stage, {})
+            best = seen.get(outcome.meeting_id)
+            if best is None or rank.get(outcome.outcome, -1) > rank.get(best, -1):
+                seen[outcome.meeting_id] = outcome.outcome
+    totals = {}
+    for stage, by_meeting in furthest.items():
+        counts = {code: 0 for code in OUTCOMES}
+        for code in by_meeting.values():
+            counts[code] = counts.get(code, 0) + 1
+        counts[NO_OUTCOME] = len(published) - len(by_meeting)
+        totals[stage] = counts
+    return totals

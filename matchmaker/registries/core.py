@@ -11,7 +11,6 @@ Operations flush and never commit.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -258,26 +257,11 @@ def resolve_organization(key: int | str, field_name: str, kind: str | None = Non
 
 
 def export_workbook(registry: Registry, rows: Iterable[Any]) -> bytes:
-    """The rows as an Excel workbook: a header of Chinese labels, then one row each (text kept as text)."""
-    from openpyxl import Workbook
+    """The rows as an Excel workbook: a header of Chinese labels, then one row each (it imports back)."""
+    from matchmaker import exports
 
-    from matchmaker.spreadsheets import xlsx_row
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(registry.label[:31])
-    sheet.append([column.label for column in registry.columns])
-    for row in rows:
-        sheet.append(xlsx_row(sheet, [cell_value(column, row) for column in registry.columns]))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def cell_value(column: Column, row: Any) -> Any:
-    value = column.value(row)
-    if isinstance(value, (list, tuple)):
-        return "；".join(str(v) for v in value)
-    return value
+    columns = [exports.Column(column.label, column.value) for column in registry.columns]
+    return exports.to_xlsx([exports.Sheet(registry.label, columns, list(rows))])
 
 
 # --- import --------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_an_alliance_is_entered_with_its_members_one_a_line(login, orgs, app):
     )
     assert answer.status_code == 302
     page = text(coordinator.get("/registries/alliances"))
-    assert "贵阳职业技术学院：理事长单位；遵义职业技术学院：成员单位" in page
+    assert "贵阳职业技术学院：理事长单位、遵义职业技术学院：成员单位" in page
 
     with app.app_context():
         from matchmaker.extensions import db

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from matchmaker import contacts, organizations, postings, status, transfer
+from matchmaker import contacts, exports, organizations, postings, status, transfer
 from matchmaker.errors import InvalidInput
 from matchmaker.extensions import db
 from matchmaker.indexing import get_search_index
@@ -94,6 +95,22 @@ def render_queue(
     ), status
 
 
+@bp.get("/organizations.<any(xlsx, csv):fmt>")
+@coordinator_required
+def organization_export(fmt: str):
+    """The tab of the queue being looked at, every page of it, with the contact details the cards show."""
+    show = queue_arg(request.args)
+    return send_download(exports.write(exports.organization_sheets(show, viewer()), fmt, f"机构-{QUEUES[show]}"))
+
+
+def send_download(download: exports.Download) -> Response:
+    response = send_file(
+        BytesIO(download.body), mimetype=download.mimetype, as_attachment=True, download_name=download.filename
+    )
+    response.headers["Cache-Control"] = "private, no-store"  # contact details and unpublished drafts
+    return response
+
+
 def queue_arg(args: Any) -> str:
     show = args.get("show", "pending")
     return show if show in QUEUES else "pending"
@@ -113,20 +130,25 @@ def posting_list():
     try:
         filters = load_form(PostingListArgsSchema(), request.args)
     except InvalidInput as error:
-        return render_template(
-            "coordinator/postings.html",
-            listed=None,
-            errors=field_errors(error),
-            taxonomy=get_taxonomy(),
-            options=filter_options(),
-        ), 422
+        return render_postings(None, field_errors(error), 422)
+    return render_postings(postings.list_postings(filters, viewer()), {})
+
+
+@bp.get("/postings.<any(xlsx, csv):fmt>")
+@coordinator_required
+def posting_export(fmt: str):
+    """The list under the same filters, every page of it; a bad filter is named on the list page."""
+    try:
+        filters = load_form(PostingListArgsSchema(), request.args)
+    except InvalidInput as error:
+        return render_postings(None, field_errors(error), 422)
+    return send_download(exports.write(exports.posting_sheets(filters, viewer()), fmt, "需求与供给"))
+
+
+def render_postings(listed: Any, errors: dict[str, Any], status: int = 200):
     return render_template(
-        "coordinator/postings.html",
-        listed=postings.list_postings(filters, viewer()),
-        errors={},
-        taxonomy=get_taxonomy(),
-        options=filter_options(),
-    )
+        "coordinator/postings.html", listed=listed, errors=errors, taxonomy=get_taxonomy(), options=filter_options()
+    ), status
 
 
 def filter_options() -> dict[str, list[tuple[str, str]]]:
@@ -147,6 +169,12 @@ def filter_options() -> dict[str, list[tuple[str, str]]]:
 @coordinator_required
 def contact_list():
     return render_template("coordinator/contacts.html", requests=contacts.contact_requests(viewer()))
+
+
+@bp.get("/contacts.<any(xlsx, csv):fmt>")
+@coordinator_required
+def contact_export(fmt: str):
+    return send_download(exports.write(exports.contact_sheets(viewer()), fmt, "联系请求"))
 
 
 # --- bulk import: upload, preview, confirm ------------------------------------------------

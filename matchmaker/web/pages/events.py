@@ -7,7 +7,6 @@ change is refused with a clear message instead of overwriting the first one's.
 
 from __future__ import annotations
 
-from collections import Counter
 from io import BytesIO
 from typing import Any
 
@@ -15,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
-from matchmaker import projects
+from matchmaker import exports, projects
 from matchmaker.errors import InvalidInput, Message
 from matchmaker.events import operations as events
 from matchmaker.events import outputs
@@ -40,14 +39,8 @@ from matchmaker.web.pages import (
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 EVENT_STATUS_NAMES = EVENT_STATUS.labels
-PARTICIPANT_STATUS_NAMES = {"pending": "待审核", "approved": "已通过", "declined": "未通过"}
-REQUEST_STATUS_NAMES = {
-    "pending": "等待答复",
-    "accepted": "已接受",
-    "declined": "已婉拒",
-    "expired": "已过期",
-    "withdrawn": "已撤回",
-}
+PARTICIPANT_STATUS_NAMES = outputs.PARTICIPANT_STATUS
+REQUEST_STATUS_NAMES = outputs.REQUEST_STATUS
 OUTCOME_NAMES = OUTCOME_LABELS
 PRIORITY_NAMES = {5: "5 · 非常希望", 4: "4 · 希望", 3: "3 · 一般", 2: "2 · 可以", 1: "1 · 有空再谈"}
 EVENT_FORM = (
@@ -461,18 +454,14 @@ def record_outcome(event_id: int, meeting_id: int):
 @coordinator_required
 def outcomes(event_id: int):
     event = events.find_event(event_id)
-    pairs = events.outcomes_by_pair(event)
-    names = {p.organization_id: p.organization.name for p in event.participants}
-    rows = [
-        (names.get(a, a), names.get(b, b), sorted(found, key=lambda o: (o.stage, o.organization_id)))
-        for (a, b), found in pairs.items()
-    ]
-    meeting_ids = {o.meeting_id for found in pairs.values() for o in found}
+    rows = events.outcome_rows(event)
+    meeting_ids = {o.meeting_id for row in rows for o in row.outcomes}
     return render_template(
         "events/outcomes.html",
         event=event,
-        rows=sorted(rows, key=lambda row: row[:2]),
-        names=names,
+        rows=rows,
+        totals=outputs.outcome_total_rows(event),
+        names=events.participant_names(event),
         published_meetings=sum(1 for m in events.meetings_of(event) if m.published),
         agreements=projects.agreement_meetings(meeting_ids),  # a project can be made from these
         projects_by_meeting=projects.projects_from_meetings(meeting_ids),
@@ -500,12 +489,8 @@ def manage(event_id: int):
 def render_manage(event: Event, errors: FieldErrors, status: int = 200):
     counts = events.request_counts(event)
     meetings = events.meetings_of(event)
-    participants = sorted(
-        event.participants, key=lambda p: (p.status != "pending", p.organization.kind, p.organization.name)
-    )
-    per_participant = Counter(
-        side for m in meetings for side in (m.request.from_participant_id, m.request.to_participant_id)
-    )
+    participants = events.registrations(event)
+    per_participant = events.meetings_per_participant(meetings)
     short = [
         (p, per_participant[p.id])
         for p in participants
@@ -605,3 +590,22 @@ def room_plan(event_id: int):
 def schedule_xlsx(event_id: int):
     event = events.find_event(event_id)
     return download(outputs.schedule_xlsx(event, events.meetings_of(event)), XLSX, f"event-{event.id}-schedule.xlsx")
+
+
+# The event's lists as files, by the name in their address: what makes the sheets, and the file's name.
+EXPORTS = {
+    "registrations": (outputs.registration_sheets, "报名机构"),
+    "meeting-requests": (outputs.request_sheets, "约谈申请"),
+    "meetings": (outputs.meeting_sheets, "洽谈日程"),
+    "outcomes": (outputs.outcome_sheets, "对接成效"),
+    "outcome-totals": (outputs.outcome_total_sheets, "对接成效汇总"),
+}
+
+
+@bp.get(f"/<int:event_id>/<any({', '.join(map(repr, EXPORTS))}):name>.<any({', '.join(exports.FORMATS)}):fmt>")
+@coordinator_required
+def event_export(event_id: int, name: str, fmt: str):
+    event = events.find_event(event_id)
+    sheets, label = EXPORTS[name]
+    exported = exports.write(sheets(event, viewer()), fmt, f"{event.title}-{label}")
+    return download(exported.body, exported.mimetype, exported.filename)

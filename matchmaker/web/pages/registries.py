@@ -17,11 +17,12 @@ from sqlalchemy import select
 
 from matchmaker import registries
 from matchmaker.errors import InvalidInput, PermissionDenied
+from matchmaker.exports import cell_value
 from matchmaker.extensions import db
 from matchmaker.models import Alliance, Organization, local_today
 from matchmaker.models.registries import ALLIANCE_ROLES, DESIGNATION_LEVELS
 from matchmaker.registries import Registry
-from matchmaker.registries.core import cell_value, require_writer
+from matchmaker.registries.core import Column, require_writer
 from matchmaker.registries.definitions import format_members, parse_members
 from matchmaker.schemas.registries import LabeledChoice, RegistryArgsSchema, TargetsArgsSchema
 from matchmaker.taxonomy import get_taxonomy
@@ -45,7 +46,12 @@ ORGANIZATION_FIELDS = ("school", "enterprise", "lead", "organization")
 
 @bp.context_processor
 def helpers() -> dict[str, Any]:
-    return {"page_url": page_url, "cell": cell_value}
+    return {"page_url": page_url, "cell": cell}
+
+
+def cell(column: Column, row: Any) -> Any:
+    """A row's value in a column as the list shows it: as the export writes it."""
+    return cell_value(column.value(row))
 
 
 def registry_or_404(name: str) -> Registry:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from matchmaker import projects
 from matchmaker.errors import InvalidInput, flatten_errors
 from matchmaker.extensions import db
-from matchmaker.models import Organization, Project
+from matchmaker.models import Organization, Project, User
 from matchmaker.models.projects import FIGURES, INVESTMENTS
 from matchmaker.schemas.projects import (
     DeclineSchema,
@@ -47,6 +47,23 @@ FIGURE_NAMES = {
     "school_investment": "院校投入（元）",
     "enterprise_investment": "企业投入（元）",
 }
+# What the history's 修改信息 entries name (the service records the changed fields' names).
+FIELD_NAMES = {
+    "ref": "编号",
+    "title": "项目名称",
+    "type_code": "合作类型",
+    "description": "项目简介",
+    "region_code": "地区",
+    "starts_on": "开始日期",
+    "ends_on": "结束日期",
+    **FIGURE_NAMES,
+    "outcomes": "合作成果",
+    "documents": "相关文件",
+    "majors": "涉及专业",
+    "occupations": "涉及职业",
+    "sectors": "服务产业",
+    "partners": "合作单位",
+}
 TEXT_FIELDS = (
     "title",
     "type_code",
@@ -74,6 +91,7 @@ def helpers() -> dict[str, Any]:
         "library_names": LIBRARY_STATUS.labels,
         "figure_names": FIGURE_NAMES,
         "history_names": projects.KIND_NAMES,
+        "field_names": FIELD_NAMES,
         "major_label": major_label,
         "occupation_label": occupation_label,
     }
@@ -134,7 +152,8 @@ def library():
 
 @bp.get("/library/<int:project_id>")
 def library_entry(project_id: int):
-    return render_template("projects/library_show.html", project=projects.get_library_entry(project_id))
+    project = projects.get_library_entry(project_id)
+    return render_template("projects/library_show.html", project=project, steps=projects.lifecycle(project))
 
 
 # --- create and edit -----------------------------------------------------------------------
@@ -254,11 +273,20 @@ def edit(project_id: int):
         return render_form(project, form_values(project), {})
     try:
         data = submitted_project(ProjectUpdateSchema(), with_partners=True)
+        if unchanged_partners(project, data.get("partners")):
+            del data["partners"]  # the form always sends them: leave them out of the history when untouched
         projects.update_project(project, data, user, data.get("version"))
     except InvalidInput as error:
         return render_form(project, typed_values(), field_errors(error), 400)
     flash("已保存。")
     return redirect(url_for(".show", project_id=project.id))
+
+
+def unchanged_partners(project: Project, submitted: list[dict[str, Any]] | None) -> bool:
+    if submitted is None:
+        return False
+    current = sorted((p.organization_id, p.role) for p in project.partners)
+    return sorted((p.get("organization_id"), p.get("role") or "partner") for p in submitted) == current
 
 
 # --- the project page and its actions ------------------------------------------------------
@@ -275,8 +303,16 @@ def render_show(project: Project, errors: FieldErrors | None = None, status: int
         next_statuses=projects.next_statuses(project) if projects.can_edit(project, user) else [],
         can_edit=projects.can_edit(project, user),
         waiting_for_me=mine is not None and mine.confirmed_at is None,
+        recorders=recorders(project),
         errors=errors or {},
     ), status
+
+
+def recorders(project: Project) -> dict[int, str]:
+    """Who recorded each history entry, as partners know them: their organization, or 协调员."""
+    ids = {e.actor_id for e in project.history if e.actor_id is not None}
+    users = db.session.scalars(select(User).where(User.id.in_(ids))) if ids else []
+    return {u.id: "协调员" if u.is_coordinator or u.organization is None else u.organization.name for u in users}
 
 
 @bp.get("/projects/<int:project_id>")
@@ -389,5 +425,10 @@ def by_criterion(error: InvalidInput) -> FieldErrors:
 
 def render_review(project: Project, errors: FieldErrors, reviewed: dict[str, Any], reason: str, status: int = 200):
     return render_template(
-        "projects/review.html", project=project, errors=errors, reviewed=reviewed, reason=reason
+        "projects/review.html",
+        project=project,
+        steps=projects.lifecycle(project),
+        errors=errors,
+        reviewed=reviewed,
+        reason=reason,
     ), status

@@ -165,14 +165,14 @@ def create_token(email: str, label: str) -> None:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some rows are bad.")
 @with_appcontext
 def import_command(file: Path, skip_invalid: bool) -> None:
-    """Import organizations and postings from a .jsonl, .csv or .xlsx file.
+    """Import organizations, postings and cooperation projects from a .jsonl, .csv or .xlsx file.
 
     Every row is checked first; bad rows are listed with their line numbers and reasons.
     With any bad row nothing is written, unless --skip-invalid is given.
     """
     require_current_schema()
     try:
-        rows = transfer.read_rows(file)
+        rows = transfer.read_import_rows(file)
     except MatchmakerError as error:
         fail(error)
     with (
@@ -194,7 +194,8 @@ def import_command(file: Path, skip_invalid: bool) -> None:
     click.echo(
         f"{report.rows} rows: organizations {report.created['organization']} created, "
         f"{report.updated['organization']} updated; postings {report.created['posting']} created, "
-        f"{report.updated['posting']} updated"
+        f"{report.updated['posting']} updated; projects {report.created['project']} created, "
+        f"{report.updated['project']} updated"
         + (f"; {len(report.errors)} invalid rows skipped" if report.errors else "")
     )
 
@@ -203,7 +204,7 @@ def import_command(file: Path, skip_invalid: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @with_appcontext
 def export_command(file: Path) -> None:
-    """Write all organizations and postings to a .jsonl, .csv or .xlsx file."""
+    """Write all organizations, postings and cooperation projects to a .jsonl, .csv or .xlsx file."""
     require_current_schema()
     try:
         count = transfer.export_file(file)

@@ -125,6 +125,12 @@ NOT_A_SIDE = Message(
     "只有洽谈双方的成员或协调员可以据此创建项目。", "Only members of the two sides or coordinators may do this."
 )
 MEETING_NOT_FOUND = Message("洽谈不存在：{key}", "No such meeting: {key}")
+ONLY_COORDINATORS_VOUCH = Message(
+    "只有协调员可以批量导入合作项目并代为确认合作单位。",
+    "Only coordinators import projects and confirm partners on their behalf.",
+)
+VOUCHED_NOTE = "{name}（批量导入，由协调员确认）"
+IMPORTED_STATUS_NOTE = "批量导入：按导入文件直接设定状态"
 
 KIND_NAMES = {
     "created": "创建项目",
@@ -278,10 +284,18 @@ def _default_region(partners: list[tuple[Organization, str]]) -> str | None:
     return (schools or [org for org, _ in partners])[0].region_code if partners else None
 
 
-def create_project(data: dict[str, Any], actor: Any, *, meeting: Meeting | None = None) -> Project:
-    """Add a cooperation project; the actor's organization is a confirmed partner, the others are asked."""
+def create_project(
+    data: dict[str, Any], actor: Any, *, meeting: Meeting | None = None, vouched: bool = False
+) -> Project:
+    """Add a cooperation project; the actor's organization is a confirmed partner, the others are asked.
+
+    `vouched`: a coordinator vouches for every partner (a bulk import of a file they checked): all are
+    confirmed at once, each confirmation is recorded in the history, and nobody is asked to confirm.
+    """
     if actor is None or (not actor.is_coordinator and actor.organization_id is None):
         raise PermissionDenied(ONLY_PARTNERS)
+    if vouched and not actor.is_coordinator:
+        raise PermissionDenied(ONLY_COORDINATORS_VOUCH)
     data = dict(data)
     data.pop("meeting_id", None)
     if meeting is not None:
@@ -305,7 +319,7 @@ def create_project(data: dict[str, Any], actor: Any, *, meeting: Meeting | None 
     check_invariants(project)
     now = utcnow()
     for org, role in partners:
-        mine = org.id == actor.organization_id
+        mine = org.id == actor.organization_id or vouched
         project.partners.append(
             ProjectPartner(
                 organization=org,
@@ -320,14 +334,24 @@ def create_project(data: dict[str, Any], actor: Any, *, meeting: Meeting | None 
     today = local_today()
     signed = min(project.starts_on, today) if project.starts_on else today
     _record(project, actor, "created", to_status="agreement", occurred_on=signed, note=note)
+    if vouched:
+        for org, _ in partners:
+            _record(project, actor, "confirmed", occurred_on=today, note=VOUCHED_NOTE.format(name=org.name))
     db.session.flush()
-    _ask_to_confirm(project, [org for org, _ in partners if org.id != actor.organization_id])
+    _ask_to_confirm(project, [] if vouched else [org for org, _ in partners if org.id != actor.organization_id])
     return project
 
 
-def update_project(project: Project, data: dict[str, Any], actor: Any, seen_version: int | None = None) -> Project:
-    """Change the given fields (and partners); waiting partners added here are asked to confirm."""
+def update_project(
+    project: Project, data: dict[str, Any], actor: Any, seen_version: int | None = None, *, vouched: bool = False
+) -> Project:
+    """Change the given fields (and partners); waiting partners added here are asked to confirm.
+
+    `vouched`: as for `create_project`, every partner still waiting is confirmed by the coordinator.
+    """
     require_editor(project, actor)
+    if vouched and not actor.is_coordinator:
+        raise PermissionDenied(ONLY_COORDINATORS_VOUCH)
     check_version(project, seen_version)
     data = dict(data)
     data.pop("version", None)
@@ -345,6 +369,12 @@ def update_project(project: Project, data: dict[str, Any], actor: Any, seen_vers
     if changed or added or "partners" in data:
         names = changed + (["partners"] if "partners" in data else [])
         _record(project, actor, "edited", note="、".join(names))
+    if vouched:
+        for partner in (p for p in project.partners if p.confirmed_at is None):
+            partner.confirmed_at, partner.confirmed_by_id = utcnow(), actor.id
+            note = VOUCHED_NOTE.format(name=partner.organization.name)
+            _record(project, actor, "confirmed", occurred_on=local_today(), note=note)
+        added = []
     db.session.flush()
     _ask_to_confirm(project, added)
     return project
@@ -417,6 +447,25 @@ def set_project_status(
         project.ends_on = occurred_on
     _record(project, actor, "status", from_status=old, to_status=status, occurred_on=occurred_on, note=note)
     db.session.flush()
+    return project
+
+
+def set_status_of_record(project: Project, status: str, actor: Any) -> Project:
+    """Set the status a coordinator's import file gives: one recorded step, not the steps between.
+
+    A file states a project's present state as kept elsewhere (a register, last year's spreadsheet).
+    Walking PROJECT_STATUS to it would invent steps and dates nobody reported and refuse files that
+    catch up on several steps at once, so the change is one history step without a date of its own
+    (its time says when it was imported); steps recorded later are dated as usual.
+    """
+    if actor is None or not actor.is_coordinator:
+        raise PermissionDenied(ONLY_COORDINATORS_VOUCH)
+    if status not in PROJECT_STATUS.labels:
+        PROJECT_STATUS.require(project.status, status)  # names the statuses
+    if status != project.status:
+        old, project.status = project.status, status
+        _record(project, actor, "status", from_status=old, to_status=status, note=IMPORTED_STATUS_NOTE)
+        db.session.flush()
     return project
 
 

@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from matchmaker import contacts
 from matchmaker.extensions import db
-from matchmaker.models import IndexOperation, Organization, Posting, User
+from matchmaker.models import IndexOperation, Notification, Organization, Posting, Project, User
 
 PASSWORD = "correct horse battery"
 
@@ -222,7 +222,8 @@ def test_preview_reports_the_bad_row_by_line_and_writes_nothing(client, app, coo
     assert response.status_code == 200
     assert "共 4 行，其中 3 行正确、1 行有误" in page
     row = re.search(r"第 5 行</th>(.*?)</tr>", page, re.S).group(1)  # the header is line 1
-    assert "P-2" in row and "<code>title</code>" in row and "<code>sectors.1</code>" in row and "火星农业" in row
+    assert "P-2" in row and "「标题」（title）：必填，请填写。" in row and "火星农业" in row
+    assert "「产业」（sectors）第 2 项：未知的产业「火星农业」" in row and "sectors.1" not in row
     assert "第 4 行" not in page
     assert "新建机构 2 个" in page and "新建发布 1 条" in page
     assert (count(Organization), count(Posting), count(IndexOperation)) == (0, 0, 0)
@@ -317,3 +318,63 @@ def test_confirm_with_an_unknown_upload(client, coordinator):
     response = client.post("/coordinator/import/confirm", data={"upload": "../../secret_key"})
 
     assert response.status_code == 422 and "找不到上传的文件" in response.get_data(as_text=True)
+
+
+def test_an_unreadable_upload_is_named_as_the_user_named_it(client, coordinator):
+    page = upload(client, bytes(range(0x80, 0x100)) * 8, "2025年机构名单.csv").get_data(as_text=True)
+
+    assert "无法读取文件「2025年机构名单.csv」：无法识别文件的编码" in page
+    assert not re.search(r"[0-9a-f]{32}", page.split("</main>")[0].split("<main")[-1])  # no stored file name
+    assert "codec" not in page
+
+
+def test_a_gbk_csv_previews_and_a_broken_quote_is_refused_with_its_line(client, coordinator):
+    gbk = csv_bytes([ORG, SCHOOL, NEED]).decode("utf-8-sig").encode("gbk")  # as Excel saves it on Chinese Windows
+
+    preview = upload(client, gbk, "Excel 导出.csv").get_data(as_text=True)
+    broken = upload(client, gbk.replace("遵义职业技术学院".encode("gbk"), '"遵义职业技术学院'.encode("gbk")), "坏.csv")
+
+    assert "共 3 行，其中 3 行正确、0 行有误" in preview and "新建机构 2 个" in preview
+    assert broken.status_code == 422
+    assert re.search(
+        r'id="file-error"[^>]*>无法读取文件「坏.csv」：第 3 行的英文双引号没有配对', broken.get_data(as_text=True)
+    )
+
+
+def test_the_templates_download_and_an_edited_template_imports_its_project(client, app, coordinator, count):
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    page = client.get("/coordinator/import").get_data(as_text=True)
+    xlsx = client.get("/coordinator/import/template.xlsx")
+    as_csv = client.get("/coordinator/import/template.csv")
+
+    assert 'href="/coordinator/import/template.xlsx"' in page and 'href="/coordinator/import/template.csv"' in page
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["Content-Disposition"]
+    assert as_csv.data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel shows the Chinese header
+    header = next(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig"))))
+    workbook = load_workbook(io.BytesIO(xlsx.data))
+    assert workbook.sheetnames == ["导入数据", "填写说明"]
+    assert [cell.value for cell in workbook.worksheets[0][1]] == header
+
+    unchanged = upload(client, xlsx.data, "模板.xlsx").get_data(as_text=True)
+    assert "共 4 行，其中 0 行正确、4 行有误" in unchanged and "这是导入模板中的示例行" in unchanged
+
+    for row in workbook.worksheets[0].iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.value = cell.value.replace("示例-", "T-").replace("某某", "湄潭")
+    edited = io.BytesIO()
+    workbook.save(edited)
+    preview = upload(client, edited.getvalue(), "项目.xlsx").get_data(as_text=True)
+    assert "共 4 行，其中 4 行正确、0 行有误" in preview and "新建合作项目 1 个" in preview
+    done = client.post("/coordinator/import/confirm", data={"upload": upload_id(preview)}, follow_redirects=True)
+
+    assert "导入完成" in done.get_data(as_text=True) and "新建合作项目 1 个" in done.get_data(as_text=True)
+    with app.app_context():
+        project = db.session.scalar(select(Project).where(Project.ref == "T-PRJ-1"))
+        assert project.counted and project.status == "in_progress" and project.created_by_id == coordinator.id
+        assert {e.actor_id for e in project.history} == {coordinator.id}
+    assert count(Notification) == 0
+    shown = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "湄潭职业技术学院（批量导入，由协调员确认）" in shown and "批量导入：按导入文件直接设定状态" in shown

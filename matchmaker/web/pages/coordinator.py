@@ -193,11 +193,26 @@ def import_preview():
     upload = request.files.get("file")
     try:
         upload_id, path = transfer.save_upload(upload.stream if upload else None, upload.filename if upload else "")
-        report = transfer.import_rows(transfer.read_upload(path), dry_run=True)
+        report = transfer.import_rows(
+            transfer.read_upload(path, upload.filename, header=transfer.IMPORT_HEADER), dry_run=True, actor=viewer()
+        )
     except InvalidInput as error:
         return render_template("coordinator/import.html", errors=field_errors(error)), 422
     return render_template(
         "coordinator/import.html", errors={}, report=report, upload_id=upload_id, filename=upload.filename
+    )
+
+
+@bp.get("/import/template.<any(xlsx, csv):fmt>")
+@coordinator_required
+def import_template(fmt: str):
+    """The import template: a header and an example row per row type (.xlsx: and a sheet explaining each column)."""
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(
+        BytesIO(transfer.template_bytes(fmt)),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"{transfer.TEMPLATE_NAME}.{fmt}",
     )
 
 

@@ -226,7 +226,7 @@ def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
     log_in(coordinator, catalogue.coordinator_email)
     coordinator.get_by_role("link", name="机构审核").click()
     expect(coordinator.get_by_role("heading", name="机构审核", level=1)).to_be_visible()
-    expect(coordinator.get_by_role("link", name=re.compile("待审核"))).to_have_attribute("aria-current", "page")
+    expect(coordinator.get_by_role("link", name=re.compile("^待审核"))).to_have_attribute("aria-current", "page")
     pending = coordinator.get_by_role("article", name=ENTERPRISE)
     expect(pending).to_contain_text("待审核")
     expect(pending).to_contain_text("中小微企业")
@@ -238,7 +238,7 @@ def test_a_new_enterprise_finds_a_program_contacts_the_school_and_is_verified(
     pending.get_by_role("button", name="认证", exact=True).click()
     expect(flash(coordinator)).to_contain_text(f"已认证「{ENTERPRISE}」")
     expect(coordinator.get_by_text("没有待审核的机构。")).to_be_visible()
-    coordinator.get_by_role("link", name=re.compile("已认证")).click()
+    coordinator.get_by_role("link", name=re.compile("^已认证")).click()
     expect(coordinator.get_by_role("article", name=ENTERPRISE)).to_contain_text("已认证")
 
     # … the enterprise sees it on its own page …

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import ValidationError, fields
 
 from matchmaker.errors import Message
-from matchmaker.taxonomy import UnknownTerm, get_taxonomy
+from matchmaker.taxonomy import UnknownTerm, get_taxonomy, normalize_term
 
 EMPTY = Message("不能为空。", "Must not be empty.")
 TOO_LONG = Message("不能超过 {max} 个字符（现为 {length} 个）。", "Must be at most {max} characters (got {length}).")
@@ -82,7 +82,9 @@ class Choice(fields.String):
         return self._labels() if callable(self._labels) else self._labels
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        given = super()._deserialize(value, attr, data, **kwargs).strip()
+        by_label = {normalize_term(label): code for code, label in self.labels.items()}
+        text = by_label.get(normalize_term(given), given.lower())  # a code, or its Chinese name (企业, 省级 …)
         if text not in self.choices:
             raise ValidationError(choice_message(CHOOSE_ONE if not text else NOT_ONE_OF, self.choices, self.labels))
         return text

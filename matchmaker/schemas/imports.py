@@ -63,17 +63,6 @@ class RowSchema(Schema):
     type = Choice(ROW_TYPES, labels=ROW_TYPE_LABELS, required=True)
     ref = Text(max_length=64, required=True)
 
-    @pre_load
-    def _codes_for_names(self, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        for key, field in self.load_fields.items():
-            if isinstance(field, Choice) and isinstance(data.get(key), str):
-                names = {name: code for code, name in field.labels.items()}
-                data[key] = names.get(normalize_term(data[key]), data[key])
-        return data
-
 
 class OrganizationRowSchema(RowSchema, OrganizationInSchema):
     verified = fields.Boolean(

@@ -31,12 +31,6 @@ class LabeledChoice(Choice):
         super().__init__(tuple(labels), labels=labels, **kwargs)
         self.metadata["description"] = "; ".join(f"`{code}` {label}" for code, label in labels.items())
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        if isinstance(value, str):
-            by_label = {label: code for code, label in self.labels.items()}
-            value = by_label.get(normalize_term(value), value)
-        return super()._deserialize(value, attr, data, **kwargs)
-
 
 class OrganizationKey(fields.Field):
     """An organization by id (a number), `ref` or exact name; loads as an int (id) or a stripped string."""
